@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JudgementsConfig(AppConfig):
+    name = "poradnia.judgements"
+    label = "judgements"

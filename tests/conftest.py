@@ -1,0 +1,100 @@
+"""Shared fixtures: a real Temporal dev server, real databases, real worker processes.
+
+The suite runs once on SQLite (``pytest``) and the database tests again on a throwaway PostgreSQL
+cluster (``python -m poradnia.pgcluster run -- pytest -m django_db``); ``make test`` does both.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from poradnia.devserver import TemporalDevServer
+from tests.processes import WorkerProcess
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # A file, not :memory:, so that worker subprocesses see the same test database.
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
+@pytest.fixture
+def test_database_url(transactional_db: None) -> str:
+    """DATABASE_URL of the test database, for worker subprocesses."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemporalDevServer]:
+    base = tmp_path_factory.mktemp("temporal")
+    server = TemporalDevServer(db_filename=base / "temporal.sqlite", log_file=base / "server.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def temporal_client(temporal_server: TemporalDevServer) -> Client:
+    return await Client.connect(temporal_server.address)
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def run_worker(temporal_client: Client, task_queue: str) -> Callable:
+    """An in-process worker with every workflow and activity, as worker.py builds it."""
+    from worker import DjangoActivityExecutor, build_worker
+
+    @asynccontextmanager
+    async def running(**kwargs: object) -> AsyncIterator[Worker]:
+        with DjangoActivityExecutor(max_workers=8) as pool:
+            worker = build_worker(temporal_client, task_queue, pool, **kwargs)  # type: ignore[arg-type]
+            async with worker:
+                yield worker
+
+    return running
+
+
+@pytest.fixture
+def worker_process(temporal_server: TemporalDevServer, task_queue: str, tmp_path: Path) -> Iterator[Callable]:
+    """Factory of ``python worker.py`` subprocesses on the test's task queue; all stopped at teardown."""
+    started: list[WorkerProcess] = []
+
+    def start(database_url: str, *, env: dict[str, str] | None = None, wait_ready: bool = True) -> WorkerProcess:
+        proc = WorkerProcess(
+            {
+                "DATABASE_URL": database_url,
+                "TEMPORAL_ADDRESS": temporal_server.address,
+                "TEMPORAL_TASK_QUEUE": task_queue,
+                "WORKER_GRACEFUL_SHUTDOWN_S": "30",
+                **(env or {}),
+            },
+            tmp_path / f"worker-{len(started)}.log",
+        )
+        started.append(proc)
+        return proc.start(wait_ready=wait_ready)
+
+    yield start
+    for proc in started:
+        proc.stop()

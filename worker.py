@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""Poradnia's Temporal worker: hosts every workflow and activity of the background jobs.
+
+    python worker.py [--task-queue Q] [--max-concurrent-activities N]
+
+Connects with temporalio's environment configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+TEMPORAL_API_KEY, TEMPORAL_TLS_*). On SIGINT/SIGTERM it stops polling, lets in-flight activities
+finish for up to WORKER_GRACEFUL_SHUTDOWN_S seconds and exits 0. When the database or Temporal
+cannot be reached at start it prints one line and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
+from temporalio.client import Client  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from activities import build_activities  # noqa: E402
+from poradnia import temporal  # noqa: E402
+from workflows import WORKFLOWS  # noqa: E402
+
+log = logging.getLogger("poradnia.worker")
+
+
+class DjangoActivityExecutor(ThreadPoolExecutor):
+    """Runs sync activities; Django connections are per thread, so each activity starts and ends
+    with ``close_old_connections()`` in its own thread (a dead or stale connection is never reused)."""
+
+    def submit(self, fn, /, *args: Any, **kwargs: Any):  # type: ignore[override]
+        def run() -> Any:
+            close_old_connections()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                close_old_connections()
+
+        return super().submit(run)
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+    activities: list[Any] | None = None,
+    *,
+    max_concurrent_activities: int | None = None,
+    graceful_shutdown_s: float = 0.0,
+) -> Worker:
+    """The worker with every workflow and activity; tests build the same one in-process."""
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities if activities is not None else build_activities(client),
+        activity_executor=executor,
+        max_concurrent_activities=max_concurrent_activities or executor._max_workers,
+        graceful_shutdown_timeout=timedelta(seconds=graceful_shutdown_s),
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task-queue", default=settings.TEMPORAL_TASK_QUEUE)
+    parser.add_argument("--max-concurrent-activities", type=int, default=settings.WORKER_MAX_CONCURRENT_ACTIVITIES)
+    parser.add_argument("--graceful-shutdown-s", type=float, default=settings.WORKER_GRACEFUL_SHUTDOWN_S)
+    return parser.parse_args(argv)
+
+
+def check_database() -> None:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.close()
+
+
+async def run(args: argparse.Namespace) -> int:
+    address = f"{settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE})"
+    try:
+        client = await asyncio.wait_for(temporal.connect(), timeout=15)
+    except Exception as exc:  # noqa: BLE001
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"worker: cannot connect to Temporal at {address}: {reason}", file=sys.stderr)
+        return 1
+
+    activities = build_activities(client)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    with DjangoActivityExecutor(max_workers=args.max_concurrent_activities, thread_name_prefix="activity") as pool:
+        worker = build_worker(
+            client, args.task_queue, pool, activities,
+            max_concurrent_activities=args.max_concurrent_activities,
+            graceful_shutdown_s=args.graceful_shutdown_s,
+        )
+        log.info(
+            "worker connected to %s, task queue %r; workflows: %s; activities: %s",
+            address, args.task_queue,
+            ", ".join(w.__name__ for w in WORKFLOWS),
+            ", ".join(getattr(a, "__temporal_activity_definition").name for a in activities),
+        )
+        worker_task = asyncio.create_task(worker.run())
+        stop_task = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        if stop_task in done:
+            log.info("shutdown requested: draining in-flight work (up to %ss)", args.graceful_shutdown_s)
+            await worker.shutdown()
+        stop_task.cancel()
+        await worker_task  # re-raises a fatal worker error
+    log.info("worker stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        check_database()
+    except Exception as exc:  # noqa: BLE001
+        db = settings.DATABASES["default"]
+        where = db.get("HOST") or db["NAME"]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"worker: cannot reach the database at {where}: {reason}", file=sys.stderr)
+        return 1
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
