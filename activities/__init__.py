@@ -11,6 +11,10 @@ from temporalio.client import Client
 def build_activities(client: Client) -> list[Callable[..., Any]]:
     """Every activity the worker registers; some hold the client (health check, schedules)."""
     from activities.health import HealthActivities
+    from activities.outbox import send_outbox
 
     health = HealthActivities(client)
-    return [health.check_health]
+    return [
+        health.check_health,
+        send_outbox,
+    ]
