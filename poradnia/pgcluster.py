@@ -90,3 +90,28 @@ class PostgresCluster:
 
     def __exit__(self, *exc: object) -> None:
         self.destroy()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m poradnia.pgcluster run -- CMD ...``: run CMD with DATABASE_URL on a throwaway cluster.
+
+    Without PostgreSQL binaries this is a skip (exit 0) on a user's machine and a failure with CI=true.
+    """
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) < 3 or args[0] != "run" or args[1] != "--":
+        print("usage: python -m poradnia.pgcluster run -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    if find_bindir() is None:
+        ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+        print(f"pgcluster: PostgreSQL binaries not found; {'failing (CI=true)' if ci else 'skipping'} "
+              "the PostgreSQL run", file=sys.stderr)
+        return 1 if ci else 0
+    with PostgresCluster() as cluster:
+        print(f"pgcluster: PostgreSQL on port {cluster.port} ({cluster.bindir})", file=sys.stderr, flush=True)
+        return subprocess.run(args[2:], env={**os.environ, "DATABASE_URL": cluster.url}).returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,6 +16,7 @@ from activities.health import HealthCheckResult
 from poradnia.devserver import TemporalDevServer, free_port
 from poradnia.monitoring.models import HealthCheck
 from poradnia.temporal import bundled_binary
+from tests.dbthread import in_db_thread
 from workflows.health import HealthCheckWorkflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ async def test_health_check_workflow_in_process(run_worker, temporal_client: Cli
     assert isinstance(result, HealthCheckResult)
     assert result.ok and result.db_ok and result.temporal_ok
     assert result.db_ms is not None and result.db_ms >= 0 and result.temporal_ms is not None
-    row = await HealthCheck.objects.aget(pk=result.health_check_id)
+    row = await in_db_thread(lambda: HealthCheck.objects.get(pk=result.health_check_id))
     assert row.ok and row.workflow_id.startswith("health-")
 
 
