@@ -10,11 +10,22 @@ from temporalio.client import Client
 
 def build_activities(client: Client) -> list[Callable[..., Any]]:
     """Every activity the worker registers; some hold the client (health check, schedules)."""
+    from activities.court_sessions import select_courts, sync_court
     from activities.health import HealthActivities
     from activities.outbox import send_outbox
+    from activities.reminders import (
+        clear_expired_sessions_activity,
+        queue_event_reminders_activity,
+        queue_old_cases_reminder_activity,
+    )
 
     health = HealthActivities(client)
     return [
         health.check_health,
         send_outbox,
+        select_courts,
+        sync_court,
+        queue_event_reminders_activity,
+        queue_old_cases_reminder_activity,
+        clear_expired_sessions_activity,
     ]

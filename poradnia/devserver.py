@@ -91,11 +91,25 @@ class TemporalDevServer:
             self.command(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
         try:
+            deadline = time.monotonic() + timeout
             wait_for_port("127.0.0.1", self.port, timeout, self.process)
+            self.wait_healthy(max(1.0, deadline - time.monotonic()))
         except Exception:
             self.stop()
             raise
         return self
+
+    def wait_healthy(self, timeout: float) -> None:
+        """The port opens before the frontend serves; ask the server itself until it says SERVING."""
+        cmd = [str(bundled_binary("temporal")), "operator", "cluster", "health", "--address", self.address]
+        deadline = time.monotonic() + timeout
+        while True:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+            if done.returncode == 0 and "SERVING" in done.stdout:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Temporal dev server on {self.address} not healthy: {done.stdout}{done.stderr}")
+            time.sleep(0.2)
 
     def stop(self, timeout: float = 15) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -29,6 +28,20 @@ def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> No
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _courts(request: pytest.FixtureRequest) -> None:
+    """Transactional tests flush every table, the migration's 17 courts included: put them back."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from poradnia.judgements.courts import COURTS
+    from poradnia.judgements.models import Court
+
+    if Court.objects.count() < len(COURTS):
+        for parser_key, name in COURTS:
+            Court.objects.get_or_create(parser_key=parser_key, defaults={"name": name})
 
 
 @pytest.fixture

@@ -1,7 +1,15 @@
 """Workflow definitions. Only temporalio and the standard library are imported at module level (sandbox)."""
 
+from workflows.court_sessions import CourtSessionSyncWorkflow
 from workflows.health import HealthCheckWorkflow
+from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
 
-WORKFLOWS: list[type] = [HealthCheckWorkflow]
+WORKFLOWS: list[type] = [
+    CourtSessionSyncWorkflow,
+    HealthCheckWorkflow,
+    EventRemindersWorkflow,
+    OldCasesReminderWorkflow,
+    ClearSessionsWorkflow,
+]
 
-__all__ = ["WORKFLOWS", "HealthCheckWorkflow"]
+__all__ = ["WORKFLOWS", "CourtSessionSyncWorkflow", "HealthCheckWorkflow"]

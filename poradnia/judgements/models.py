@@ -68,6 +68,10 @@ class CourtSession(models.Model):
     parser_key = models.CharField(max_length=50)
     date = models.DateField()
     slot = models.PositiveSmallIntegerField(default=0)
+    # Bumped by every update the parser makes. Updates are conditional on the revision read, so
+    # two parsers running at once cannot both apply (and notify) the same change, and each update
+    # has its own outbox key even when a hearing moves back to an earlier time.
+    revision = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,73 @@
+"""Activities of the reminder and cleanup jobs: thin wrappers around the domain functions.
+
+Each takes the run's ``now`` from the workflow (ISO 8601 with offset) rather than reading the clock,
+so a retry decides exactly as the first attempt did. Sending is not done here: the workflows run
+the shared ``send_outbox`` activity afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from temporalio import activity
+
+from poradnia.cases.old_cases import OldCasesQueued, queue_old_cases_reminder
+from poradnia.events.reminders import PAGE_SIZE, ReminderProgress, queue_event_reminders
+from poradnia.users.sessions import clear_expired_sessions
+
+
+def parse_now(value: str) -> datetime:
+    now = datetime.fromisoformat(value)
+    if now.tzinfo is None:
+        raise ValueError(f"now={value!r} has no UTC offset")
+    return now
+
+
+@dataclass
+class QueueEventRemindersInput:
+    now: str
+    page_size: int = PAGE_SIZE
+
+
+@activity.defn(name="queue_event_reminders")
+def queue_event_reminders_activity(input: QueueEventRemindersInput) -> ReminderProgress:
+    """Record and queue due reminders page by page, heartbeating progress after each page.
+
+    A retried attempt resumes after the last page the previous attempt heartbeated (details come
+    back as a plain dict); pages done after that heartbeat are redone harmlessly (idempotent writes),
+    only their reminders then count as skipped rather than sent.
+    """
+    details = activity.info().heartbeat_details
+    progress = ReminderProgress(**details[0]) if details else ReminderProgress()
+    if details:
+        activity.logger.info("resuming after event id %s", progress.last_event_id)
+    return queue_event_reminders(
+        parse_now(input.now), progress=progress, page_size=input.page_size,
+        on_page=lambda done: activity.heartbeat(asdict(done)),
+    )
+
+
+@dataclass
+class QueueOldCasesInput:
+    now: str
+
+
+@activity.defn(name="queue_old_cases_reminder")
+def queue_old_cases_reminder_activity(input: QueueOldCasesInput) -> OldCasesQueued:
+    return queue_old_cases_reminder(parse_now(input.now))
+
+
+@dataclass
+class ClearSessionsInput:
+    now: str
+
+
+@dataclass
+class ClearSessionsOutput:
+    deleted: int | None  # None: the session engine does not store sessions in the database
+
+
+@activity.defn(name="clear_expired_sessions")
+def clear_expired_sessions_activity(input: ClearSessionsInput) -> ClearSessionsOutput:
+    return ClearSessionsOutput(deleted=clear_expired_sessions(parse_now(input.now)))

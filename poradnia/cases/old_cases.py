@@ -1,0 +1,73 @@
+"""Monthly reminder of cases old enough to be deleted (legacy ``send_old_cases_reminder``).
+
+Rule: a case is old when its ``last_action`` is earlier than the first day of the current month
+(in Europe/Warsaw, where the association works) minus ``YEARS_TO_STORE_CASES`` years. When there are
+any, every active user with ``notify_old_cases`` and an e-mail address gets the count.
+
+Idempotence: one outbox row per recipient and month, keyed ``old-cases:<YYYY-MM>:<user_id>``, so a
+retried or repeated run in the same month queues nothing new, and a run in the next month reports
+again. Sending is the outbox's separate step; a 5xx refusal marks only that recipient's row failed
+(with the server's reason) and the others still go out. The one duplicate window is the outbox's
+(crash after the SMTP server accepted a message, before the row is marked sent) - see the module
+docstring of ``poradnia/outbox/services.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from poradnia.mailtemplates import EmailTemplates
+from poradnia.outbox.services import enqueue
+from poradnia.users.models import User
+
+from .models import Case
+
+OLD_CASES_KIND = "old_cases"
+POLAND = ZoneInfo("Europe/Warsaw")
+TEMPLATES = "cases/email/old_cases"
+
+
+@dataclass
+class OldCasesQueued:
+    month: str  # YYYY-MM of ``now`` in Poland: the reminder's period and part of its outbox key
+    cutoff: str  # ISO 8601: cases with last_action before this are old
+    count: int
+    queued: int  # outbox rows written by this run (0 when the month's reminder was already queued)
+
+
+def old_cases_cutoff(now: datetime) -> datetime:
+    """First day of ``now``'s month in Poland, YEARS_TO_STORE_CASES years back (midnight, Polish time)."""
+    if timezone.is_naive(now):
+        raise ValueError("now must be timezone-aware")
+    local = now.astimezone(POLAND)
+    # Day 1 exists in every year, so moving the year back never fails (unlike 29 February).
+    return datetime(local.year - settings.YEARS_TO_STORE_CASES, local.month, 1, tzinfo=POLAND)
+
+
+def old_cases(now: datetime) -> QuerySet[Case]:
+    return Case.objects.filter(last_action__lt=old_cases_cutoff(now))
+
+
+def queue_old_cases_reminder(now: datetime) -> OldCasesQueued:
+    """Count the old cases and, if there are any, queue the month's e-mail to every subscriber."""
+    local = now.astimezone(POLAND)
+    month = f"{local:%Y-%m}"
+    cutoff = old_cases_cutoff(now)
+    count = old_cases(now).count()
+    queued = 0
+    if count:
+        message = EmailTemplates.load(TEMPLATES).render({
+            "count": count, "cutoff": f"{cutoff:%Y-%m-%d}", "years": settings.YEARS_TO_STORE_CASES,
+            "month": month,
+        })
+        recipients = User.objects.filter(notify_old_cases=True, is_active=True).exclude(email="")
+        for user_id, email in recipients.order_by("id").values_list("id", "email"):
+            queued += enqueue(key=f"old-cases:{month}:{user_id}", kind=OLD_CASES_KIND, to=email,
+                              subject=message.subject, body=message.body, html_body=message.html_body)
+    return OldCasesQueued(month=month, cutoff=cutoff.isoformat(), count=count, queued=queued)

@@ -1,0 +1,177 @@
+"""Fetch one court's eWokanda page, with limits that keep a misbehaving server from hurting the worker.
+
+The page is the answer to a POST of the search form with every filter empty. Limits: a connect and a
+per-recv read timeout, a total deadline (a server dripping one byte a second never trips a per-recv
+timeout), a body size cap (checked against Content-Length before reading, and while reading), at most
+five redirects, and a check that the body is as long as Content-Length says. Every failure is a
+FetchError whose ``kind`` and ``retryable`` tell the caller whether trying again later can help.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import requests
+from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+#: The search form as the court's own page submits it, every filter empty: all upcoming hearings.
+FORM: dict[str, str] = {
+    "data": "",
+    "do": "",
+    "kierunek": "rosnaco",
+    "porzadek": "termin",
+    "przedmiot": "",
+    "sala": "",
+    "sedzia": "",
+    "sygnatura": "",
+    "symbol": "",
+    "wydzial": "",
+    "typ": "",
+}
+
+MAX_REDIRECTS = 5
+READ_CHUNK = 64 * 1024
+RETRYABLE_KINDS = frozenset({"http_5xx", "timeout", "connection", "truncated"})
+KINDS = RETRYABLE_KINDS | {"http_4xx", "too_large", "redirects"}
+
+
+@dataclass
+class FetchedPage:
+    url: str  # after redirects
+    status: int
+    content_type: str | None
+    body: bytes
+    elapsed_s: float
+
+
+class FetchError(Exception):
+    """The page could not be fetched. ``retryable``: a later attempt may succeed (5xx, timeouts,
+    connection errors, a cut-off body); a 4xx, an oversized page or a redirect loop won't fix itself."""
+
+    def __init__(self, url: str, kind: str, detail: str, *, status: int | None = None) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown FetchError kind {kind!r}")
+        super().__init__(f"{url}: {detail}")
+        self.url = url
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+        self.retryable = kind in RETRYABLE_KINDS
+
+    def __reduce__(self) -> tuple[Callable[..., FetchError], tuple[str, str, str, int | None]]:
+        return (_rebuild_fetch_error, (self.url, self.kind, self.detail, self.status))
+
+
+def _rebuild_fetch_error(url: str, kind: str, detail: str, status: int | None) -> FetchError:
+    return FetchError(url, kind, detail, status=status)
+
+
+def _declared_length(response: requests.Response) -> int | None:
+    try:
+        length = int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+    return length if length >= 0 else None
+
+
+def _read_body(response: requests.Response, url: str, max_bytes: int, deadline: float) -> bytes:
+    """The body, read with read1() so the deadline is checked after every recv, not every 64 KiB."""
+    declared = _declared_length(response)
+    if declared is not None and declared > max_bytes:
+        raise FetchError(url, "too_large", f"Content-Length {declared} exceeds the {max_bytes}-byte limit")
+    raw = response.raw
+    body = bytearray()
+    try:
+        while chunk := raw.read1(READ_CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchError(url, "too_large", f"body exceeds the {max_bytes}-byte limit")
+            if time.monotonic() > deadline:
+                raise FetchError(url, "timeout", f"total deadline passed after {len(body)} bytes")
+    except ReadTimeoutError as exc:
+        raise FetchError(url, "timeout", f"read timed out after {len(body)} bytes") from exc
+    except ProtocolError as exc:  # urllib3 raises this for a body cut short of Content-Length, too
+        if declared is not None and raw.tell() < declared:
+            raise FetchError(url, "truncated", f"got {raw.tell()} of {declared} bytes") from exc
+        raise FetchError(url, "connection", f"connection broken while reading: {exc}") from exc
+    except HTTPError as exc:  # e.g. a body that fails to gunzip
+        raise FetchError(url, "connection", f"reading the body failed: {exc!r}") from exc
+    if declared is not None and raw.tell() < declared:
+        raise FetchError(url, "truncated", f"got {raw.tell()} of {declared} bytes")
+    return bytes(body)
+
+
+def fetch_court_page(
+    url: str,
+    *,
+    user_agent: str,
+    connect_timeout: float,
+    read_timeout: float,
+    total_timeout: float,
+    max_bytes: int,
+    session: requests.Session | None = None,
+) -> FetchedPage:
+    """POST FORM to ``url`` and return the page; raise FetchError on any failure.
+
+    Redirects are followed here rather than by requests, so that the deadline covers every hop and a
+    loop is reported as kind "redirects". 301/302/303 turn the POST into a GET, as browsers do.
+    Worst case duration: ``total_timeout`` plus one recv (bounded by the read timeout).
+    """
+    own_session = session is None
+    http = session if session is not None else requests.Session()
+    started = time.monotonic()
+    deadline = started + total_timeout
+    method, data = "POST", FORM
+    headers = {"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+    redirects = 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchError(url, "timeout", f"total deadline of {total_timeout}s passed")
+            try:
+                response = http.request(
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=(min(connect_timeout, remaining), min(read_timeout, remaining)),
+                    stream=True,
+                    allow_redirects=False,
+                )
+            except (requests.ConnectTimeout, requests.ReadTimeout) as exc:
+                raise FetchError(url, "timeout", f"timed out: {exc}") from exc
+            except requests.ConnectionError as exc:
+                raise FetchError(url, "connection", f"connection failed: {exc}") from exc
+            with response:
+                status = response.status_code
+                if response.is_redirect:
+                    if redirects == MAX_REDIRECTS:
+                        detail = f"more than {MAX_REDIRECTS} redirects"
+                        raise FetchError(url, "redirects", detail, status=status)
+                    redirects += 1
+                    url = urljoin(url, response.headers["Location"])
+                    if status in (301, 302, 303):
+                        method, data = "GET", None
+                    continue
+                if status >= 500:
+                    raise FetchError(url, "http_5xx", f"HTTP {status}", status=status)
+                if status >= 400:
+                    raise FetchError(url, "http_4xx", f"HTTP {status}", status=status)
+                if status >= 300:
+                    detail = f"HTTP {status} without a usable Location"
+                    raise FetchError(url, "redirects", detail, status=status)
+                body = _read_body(response, url, max_bytes, deadline)
+                return FetchedPage(
+                    url=url,
+                    status=status,
+                    content_type=response.headers.get("Content-Type"),
+                    body=body,
+                    elapsed_s=time.monotonic() - started,
+                )
+    finally:
+        if own_session:
+            http.close()

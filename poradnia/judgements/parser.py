@@ -1,0 +1,511 @@
+"""Parse an eWokanda page (the court's list of hearings) into session rows.
+
+The page is one ``<table id="tabela">``: a header row of ``<th>`` cells, then one ``<tr>`` per hearing.
+Columns are found by header name, never by position: NSA has an extra column and courts have
+reordered them before.
+
+Speed. A court page holds up to ~1,000 hearings but we track a few dozen signatures, and a
+BeautifulSoup tree costs ~10 µs per element (~100 µs per row here): bs4 trees of just the tracked rows
+would already take longer than lxml parsing the whole page. So the table is found and cut into ``<tr``
+chunks in the raw bytes (lower-cased, comments blanked) by a cheap scan that also reads each row's
+signature cell; with ``signatures`` given, only chunks whose signature may be tracked are decoded (a
+false positive costs time, never correctness: the exact key match happens after decoding, and a cell
+the scan can't read is always a candidate). The header row is parsed by bs4.
+
+Each decoded chunk goes one of two ways that give the same cells:
+
+* plain rows - ``<tr><td>text</td>...</tr>`` whose cells hold only text, character references and
+  inline formatting tags (``<br>``, ``<b>``, ``<a>``, ``<img>``...) - are split into cells by a strict
+  regex, the inline tags (text-neutral, as cell text is joined with spaces) become spaces, and the
+  character references of many rows are decoded by one BeautifulSoup call;
+* every other row (unclosed cells, nested tables, comments, ``<th>`` in the body, odd attributes...)
+  gets its own bs4 tree.
+
+Both use bs4's lxml tree builder, so references decode identically; the tests check that the plain
+route equals the per-row bs4 tree on every real page and every malformed variant. Filtered and full
+parses share the route, so they give identical rows for the tracked signatures.
+
+Known limit: ``<tr`` or ``</table`` inside a ``<script>``/``<style>`` within the table would cut it in
+the wrong place (comments are handled); eWokanda tables have neither.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup
+
+from .signatures import normalize_signature, signature_key
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+#: Required and optional columns, compared after _header_key().
+SIGNATURE_HEADER = "Sygnatura"
+DATE_HEADER = "Data"
+HOUR_HEADER = "Godz."
+
+_BS4_FEATURES = "lxml"
+_CELL_SEP = "\ue000"  # private-use code points: never in court text, kept by lxml and bs4
+_ROW_SEP = "\ue001"
+_DECODE_BATCH_ROWS = 256  # bounds one bs4 call (and the damage of a batch that falls back)
+
+# --- Charset detection ----------------------------------------------------------------------------
+
+_CT_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_META_SNIFF_BYTES = 4096
+# Codecs in which every byte below 0x80 is that ASCII character (so "<tr" can be found in the bytes)
+# and a character never spans a "<": the table can be cut in the raw bytes and decoded per row.
+_ASCII_SAFE = re.compile(r"utf-8|ascii|cp125\d|iso8859-\d+|koi8-\w")
+
+
+def _codec_name(label: str | None) -> str | None:
+    """The Python codec for a charset label, or None when Python does not know it as a text codec."""
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None  # not "base64", "rot13"
+
+
+def _page_codec(body: bytes, content_type: str | None) -> str:
+    codec = None
+    if content_type:
+        match = _CT_CHARSET.search(content_type)
+        codec = _codec_name(match.group(1)) if match else None
+    if codec is None:
+        match = _META_CHARSET.search(body, 0, _META_SNIFF_BYTES)
+        codec = _codec_name(match.group(1).decode("ascii")) if match else None
+    return codec or "utf-8"
+
+
+def decode_page(body: bytes, content_type: str | None) -> str:
+    """Decode a page: charset from the HTTP header, else from a ``<meta>`` near the top, else UTF-8.
+
+    Courts have served windows-1250 and ISO-8859-2 as well as UTF-8; an unknown label falls back to
+    UTF-8 and undecodable bytes become U+FFFD rather than failing the whole court.
+    """
+    codec = _page_codec(body, content_type)
+    return body.decode("utf-8-sig" if codec == "utf-8" else codec, errors="replace")
+
+
+# --- Results --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One hearing: the normalised signature, its start (midnight when the page gives no hour) and
+    every column as ``Header: value`` lines, kept for the notification e-mail and for change detection."""
+
+    signature: str
+    time: datetime
+    description: str
+
+
+class ParseError(Exception):
+    """The page is not an eWokanda listing we can read (no table, a required header missing).
+
+    Not retryable: fetching the same page again gives the same markup.
+    """
+
+    def __init__(self, court: str, reason: str) -> None:
+        super().__init__(f"{court or 'eWokanda page'}: {reason}")
+        self.court = court
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[str, str]]:  # pickles despite two arguments
+        return (type(self), (self.court, self.reason))
+
+
+@dataclass
+class ParseResult:
+    """The rows (all, or only the tracked ones) plus counters for the sync summary.
+
+    ``rows_seen`` counts every ``<tr>`` after the header. ``bad_rows`` counts rows skipped for an
+    invalid/missing date, an invalid hour, an empty signature or a wrong number of cells; with
+    ``signatures`` given only candidate rows are examined, so it counts bad rows among those.
+    """
+
+    rows: list[SessionRow] = field(default_factory=list)
+    rows_seen: int = 0
+    bad_rows: int = 0
+    headers: list[str] = field(default_factory=list)
+
+
+# --- Raw-text scanning ----------------------------------------------------------------------------
+#
+# The table is located and cut into rows in the page's bytes, lower-cased (ASCII only, so offsets
+# don't move) and with comments blanked, where "<tr" is a plain literal the regex engine finds fast.
+# Tag names end at whitespace, "/" or ">" (so "<track" and "<tr-x>" are not rows).
+
+_END = rb"(?=[\s/>])"
+_TABLE_TAG_B = re.compile(rb"""<table""" + _END + rb"""((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_TABELA_ID_B = re.compile(rb"""(?:^|[\s/])id\s*=\s*(?:"\s*tabela\s*"|'\s*tabela\s*'|tabela(?![^\s/>]))""")
+_TABLE_OPEN_B = re.compile(rb"<table" + _END)
+_TABLE_CLOSE_B = re.compile(rb"</table" + _END)
+_TR_B = re.compile(rb"<tr" + _END)
+_TOKEN_B = re.compile(rb"<(?:(/?)table|tr)" + _END)  # group 1: None for <tr, b"" or b"/" for table
+_COMMENT_B = re.compile(rb"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+def _blank_comments(low: bytes) -> bytes:
+    """Comments become spaces of the same length, so a commented-out row or table is no token.
+
+    (Raw-text elements such as <script> are not blanked: they don't occur in these tables and each
+    extra pass over the page costs ~5% of a filtered parse.)
+    """
+    return _COMMENT_B.sub(lambda m: b" " * len(m.group()), low)
+
+
+# Attributes of a tag we are willing to read with a regex: no "<" or ">" anywhere and balanced quotes.
+# A quoted ">" would end the tag later than the regex thinks, so such a tag doesn't match and its row
+# goes to bs4 (or counts as a candidate) instead.
+_ATTRS = r"""(?:[^<>"']|"[^<>"]*"|'[^<>']*')*+"""
+
+# What a plain cell may hold: characters (no markup, no control characters, no separators),
+# well-formed character references, a bare "&", and inline tags that carry no text of their own.
+_TEXT = r"[^<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000\ue001\ufffe\uffff]"
+_INLINE_TAGS = "a|abbr|b|big|em|font|i|small|span|strong|sub|sup|u"
+_VOID_TAGS = "br|img|wbr"
+_REFS = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});|&(?![A-Za-z0-9#])"
+_INLINE = rf"<(?:/?(?:{_INLINE_TAGS})|{_VOID_TAGS})(?=[\s/>]){_ATTRS}>"
+_CONTENT = rf"(?:{_TEXT}++|{_REFS}|{_INLINE})*+"
+_ROW_OPEN = re.compile(rf"<tr(?=[\s/>]){_ATTRS}>\s*+", re.IGNORECASE)
+_PLAIN_CELL = re.compile(rf"<td(?=[\s/>]){_ATTRS}>({_CONTENT})</td\s*>\s*+", re.IGNORECASE)
+_ROW_TAIL = re.compile(r"(?:</tr\s*>\s*+)?", re.IGNORECASE)
+_ROW_END = re.compile(r"</tr\s*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_ODD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+@functools.lru_cache(maxsize=32)
+def _plain_row_re(cells: int) -> re.Pattern[str]:
+    """A whole plain row of exactly ``cells`` cells, one group per cell: one regex call per row."""
+    cell = rf"<td(?=[\s/>]){_ATTRS}>({_CONTENT})</td\s*>\s*+"
+    return re.compile(rf"<tr(?=[\s/>]){_ATTRS}>\s*+{cell * cells}(?:</tr\s*>\s*+)?", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=32)
+def _signature_re(index: int) -> re.Pattern[bytes]:
+    """Matches at every ``<tr`` of the lower-cased bytes, capturing (group 1) the raw text of the row's
+    ``index``-th cell when it is plain text; otherwise group 1 is None.
+
+    Only decides which rows are worth decoding: a row whose cell it can't read is a candidate. What it
+    consumes past ``<tr`` (cells of text and inline tags) can't hide a table or row tag.
+    """
+    text = rb"[^<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+    content = rb"(?:" + text + rb"++|" + _REFS.encode() + rb"|" + _INLINE.encode() + rb")*+"
+    cell_open = rb"<t[dh]" + _END + _ATTRS.encode() + rb">"
+    before = rb"(?:" + cell_open + content + rb"</t[dh]\s*>\s*+){%d}" % index if index else b""
+    plain = text + rb"*+"
+    cell = rb"(?:" + _ATTRS.encode() + rb">\s*+" + before + cell_open + rb"(" + plain + rb")</t[dh]\s*>)?"
+    return re.compile(rb"<tr" + _END + cell)
+
+
+def _collapse(text: str) -> str:
+    """Whitespace runs (NBSP included) to one space: the same set as normalize_signature, faster."""
+    return " ".join(text.split())
+
+
+def _table_start(low: bytes, court: str) -> int:
+    """Offset just past the ``<table id="tabela">`` tag."""
+    for match in _TABLE_TAG_B.finditer(low):
+        if _TABELA_ID_B.search(match.group(1)):
+            return match.end()
+    raise ParseError(court, 'page has no table id="tabela"')
+
+
+def _nested_row_starts(low: bytes, start: int) -> tuple[list[int], int, bool]:
+    """(starts, end, closed) for a table with tables nested in its cells: their rows aren't its own."""
+    starts: list[int] = []
+    depth = 0
+    for token in _TOKEN_B.finditer(low, start):
+        closing = token.group(1)
+        if closing is None:
+            if depth == 0:
+                starts.append(token.start())
+        elif not closing:
+            depth += 1
+        elif depth == 0:
+            return starts, token.start(), True
+        else:
+            depth -= 1
+    return starts, len(low), False
+
+
+@dataclass
+class _Layout:
+    cols: _Columns
+    rows: list[tuple[int, int]]  # (start, end) of each body row chunk
+    captures: list[bytes | None] | None  # per row, the raw signature cell (see _signature_re), if asked
+    closed: bool  # False: no </table>, the page was cut off
+
+
+def _layout(
+    low: bytes, start: int, court: str, header_text: Callable[[int, int], str], capture: bool
+) -> _Layout:
+    """Cut the table into the header and row chunks, read the header, and (``capture``) grab each row's
+    signature cell: in the usual case (no nested tables) one pass over the bytes finds both."""
+    close = _TABLE_CLOSE_B.search(low, start)
+    end = close.start() if close else len(low)
+    if low.find(b"<table", start, end) == -1:
+        first = _TR_B.search(low, start, end)
+        if first is None:
+            raise ParseError(court, 'table id="tabela" has no rows')
+        second = _TR_B.search(low, first.end(), end)
+        body_start = second.start() if second else end
+        cols = _columns(header_text(first.start(), body_start), court)
+        if capture:
+            rows = _signature_re(cols.signature).finditer(low, body_start, end)
+            found = [(m.start(), m.group(1)) for m in rows]
+            starts, captures = [s for s, _ in found], [c for _, c in found]
+        else:
+            starts, captures = [m.start() for m in _TR_B.finditer(low, body_start, end)], None
+        closed = close is not None
+    else:
+        all_starts, end, closed = _nested_row_starts(low, start)
+        if not all_starts:
+            raise ParseError(court, 'table id="tabela" has no rows')
+        cols = _columns(header_text(all_starts[0], all_starts[1] if len(all_starts) > 1 else end), court)
+        starts = all_starts[1:]
+        signature_cell = _signature_re(cols.signature)
+        captures = [signature_cell.match(low, s).group(1) for s in starts] if capture else None
+    bounds = [*starts, end]
+    return _Layout(cols, list(zip(bounds[:-1], bounds[1:], strict=True)), captures, closed)
+
+
+# --- Row decoding ---------------------------------------------------------------------------------
+
+
+def _bs4_cells(chunk: str) -> list[str] | None:
+    """Cell texts of one row via a bs4 tree, or None when the chunk holds no row at all."""
+    soup = BeautifulSoup(f"<table>{chunk}</table>", _BS4_FEATURES)
+    row = soup.find("tr")
+    if row is None:
+        return None
+    return [cell.get_text(" ") for cell in row.find_all(["td", "th"], recursive=False)]
+
+
+def _plain_cells(chunk: str, expected: int) -> list[str] | None:
+    """Raw cell contents of a plain row (inline tags already spaces), else None (not plain)."""
+    match = _plain_row_re(expected).fullmatch(chunk)
+    if match is not None:
+        return [_ANY_TAG.sub(" ", cell) if "<" in cell else cell for cell in match.groups()]
+    opened = _ROW_OPEN.match(chunk)  # a plain row with another cell count?
+    if opened is None:
+        return None
+    pos = opened.end()
+    cells = []
+    while (cell := _PLAIN_CELL.match(chunk, pos)) is not None:
+        cells.append(cell.group(1))
+        pos = cell.end()
+    return cells if _ROW_TAIL.fullmatch(chunk, pos) is not None else None
+
+
+def _decode_batch(raw_rows: Sequence[list[str]]) -> list[list[str]] | None:
+    """Decode the character references of many plain rows in one bs4 call (None: layout not kept)."""
+    joined = _ROW_SEP.join(_CELL_SEP.join(cells) for cells in raw_rows)
+    decoded = BeautifulSoup(f"<p>{joined}</p>", _BS4_FEATURES).get_text()
+    rows = [row.split(_CELL_SEP) for row in decoded.split(_ROW_SEP)]
+    if len(rows) != len(raw_rows) or any(len(a) != len(b) for a, b in zip(rows, raw_rows, strict=True)):
+        return None
+    return rows
+
+
+def _decode_rows(chunks: Sequence[str], expected: int, force_dom: bool) -> list[list[str] | None]:
+    """Cell texts of each row chunk, in order: plain rows batched, the rest via bs4 trees.
+
+    A plain row with the wrong number of cells is bad whatever its text, so it isn't decoded.
+    """
+    out: list[list[str] | None] = [None] * len(chunks)
+    plain_at: list[int] = []
+    plain_raw: list[list[str]] = []
+    for i, chunk in enumerate(chunks):
+        cells = None if force_dom else _plain_cells(chunk, expected)
+        if cells is None:
+            out[i] = _bs4_cells(chunk)
+        elif len(cells) != expected or not cells:
+            out[i] = cells
+        else:
+            plain_at.append(i)
+            plain_raw.append(cells)
+    for b in range(0, len(plain_at), _DECODE_BATCH_ROWS):
+        at, raw = plain_at[b : b + _DECODE_BATCH_ROWS], plain_raw[b : b + _DECODE_BATCH_ROWS]
+        decoded = _decode_batch(raw)
+        for j, i in enumerate(at):
+            out[i] = decoded[j] if decoded is not None else _bs4_cells(chunks[i])
+    return out
+
+
+# --- Header and rows ------------------------------------------------------------------------------
+
+
+def _header_key(name: str) -> str:
+    return name.casefold().rstrip(".:").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    headers: list[str]
+    signature: int
+    date: int
+    hour: int | None
+    order: list[int]  # column indexes sorted by header name, for the description
+    labels: list[str]
+
+
+@functools.lru_cache(maxsize=64)
+def _header_cells(chunk: str) -> tuple[tuple[str, str], ...]:
+    """(tag name, text) of each header cell, parsed by bs4.
+
+    Cached: every court serves byte-identical header markup every night, and a bs4 tree of it costs
+    as much as decoding ~30 rows.
+    """
+    soup = BeautifulSoup(f"<table>{chunk}</table>", _BS4_FEATURES)
+    row = soup.find("tr")
+    cells = row.find_all(["th", "td"], recursive=False) if row is not None else []
+    return tuple((cell.name, _collapse(cell.get_text(" "))) for cell in cells)
+
+
+def _columns(chunk: str, court: str) -> _Columns:
+    """Column indexes from the header row."""
+    cells = _header_cells(chunk)
+    if not any(name == "th" for name, _ in cells):
+        raise ParseError(court, 'table id="tabela" has no header row of <th> cells')
+    headers = [text for _, text in cells]
+    keys = [_header_key(h) for h in headers]
+
+    def find(name: str, required: bool) -> int | None:
+        hits = [i for i, key in enumerate(keys) if key == _header_key(name)]
+        found = ", ".join(headers) or "none"
+        if len(hits) > 1:
+            raise ParseError(court, f"header {name!r} appears {len(hits)} times (found: {found})")
+        if not hits and required:
+            raise ParseError(court, f"header {name!r} missing (found: {found})")
+        return hits[0] if hits else None
+
+    signature = find(SIGNATURE_HEADER, True)
+    date = find(DATE_HEADER, True)
+    hour = find(HOUR_HEADER, False)
+    assert signature is not None and date is not None
+    labels = [h or f"#{i + 1}" for i, h in enumerate(headers)]
+    order = sorted(range(len(headers)), key=labels.__getitem__)
+    return _Columns(headers, signature, date, hour, order, labels)
+
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
+
+def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
+    """A SessionRow, or None for a bad row (wrong cell count, bad date or hour, empty signature)."""
+    if cells is None or len(cells) != len(cols.headers):
+        return None
+    values = [_collapse(cell) for cell in cells]
+    signature = normalize_signature(values[cols.signature])
+    date = _DATE.fullmatch(values[cols.date])
+    if not signature or date is None:
+        return None
+    hour, minute = 0, 0
+    if cols.hour is not None and values[cols.hour]:
+        hm = _HOUR.fullmatch(values[cols.hour])
+        if hm is None:
+            return None
+        hour, minute = int(hm.group(1)), int(hm.group(2))
+    try:
+        year, month, day = map(int, date.groups())
+        when = datetime(year, month, day, hour, minute, tzinfo=WARSAW)
+    except ValueError:  # 2026-02-30, 25:99
+        return None
+    description = "\n".join(f"{cols.labels[i]}: {values[i]}" for i in cols.order)
+    return SessionRow(signature=signature, time=when, description=description)
+
+
+class _Tracked:
+    """The tracked signature keys, and a cheap conservative test on a row's raw signature cell."""
+
+    def __init__(self, signatures: Iterable[str], codec: str) -> None:
+        self.keys = {k for k in map(signature_key, signatures) if k}
+        self.codec = codec
+        self.raw_keys: set[bytes] = set()  # as they'd appear in the lower-cased page bytes
+        for key in self.keys:
+            try:
+                self.raw_keys.add(key.lower().encode(codec))
+            except UnicodeEncodeError:
+                pass  # can only appear as character references, which make the row a candidate
+
+    def may_match(self, raw: bytes | None) -> bool:
+        """False only when the cell's text certainly isn't a tracked signature."""
+        if raw is None:
+            return True  # not plain text: let bs4 decide
+        if raw.isascii():  # ASCII whitespace is all bytes.split() splits on, and all there can be here
+            return b" ".join(raw.split()) in self.raw_keys
+        text = raw.decode(self.codec, errors="replace")
+        return _ODD_CHARS.search(text) is not None or _collapse(text).upper() in self.keys
+
+
+def _parse(
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    court: str = "",
+    signatures: Iterable[str] | None = None,
+    force_dom: bool = False,
+) -> ParseResult:
+    """parse_page(); ``force_dom`` decodes every row through a bs4 tree (the reference the tests use)."""
+    codec = _page_codec(body, content_type)
+    if _ASCII_SAFE.fullmatch(codec) is None:  # e.g. UTF-16: re-encode once so bytes can be scanned
+        body, codec = decode_page(body, content_type).encode("utf-8"), "utf-8"
+    low = body.lower()
+    if b"<!--" in low:
+        low = _blank_comments(low)
+    tracked = None if signatures is None else _Tracked(signatures, codec)
+    layout = _layout(
+        low,
+        _table_start(low, court),
+        court,
+        header_text=lambda a, b: body[a:b].decode(codec, errors="replace"),
+        capture=tracked is not None,
+    )
+    cols = layout.cols
+    result = ParseResult(rows_seen=len(layout.rows), headers=cols.headers)
+    spans = layout.rows
+    if tracked is not None and not tracked.keys:
+        spans = []
+    elif tracked is not None:  # the cheap prefilter; the exact key match comes after decoding
+        captures = layout.captures if layout.captures is not None else [None] * len(spans)
+        spans = [s for s, raw in zip(spans, captures, strict=True) if tracked.may_match(raw)]
+    chunks = [body[a:b].decode(codec, errors="replace") for a, b in spans]
+    unfinished = None  # the page was cut off inside the last row: its last cell may be incomplete
+    if not layout.closed and spans and spans[-1] == layout.rows[-1] and not _ROW_END.search(chunks[-1]):
+        unfinished = len(chunks) - 1
+    for i, cells in enumerate(_decode_rows(chunks, len(cols.headers), force_dom)):
+        row = None if i == unfinished else _session_row(cells, cols)
+        if row is None:
+            result.bad_rows += 1
+        elif tracked is None or signature_key(row.signature) in tracked.keys:
+            result.rows.append(row)
+    return result
+
+
+def parse_page(
+    body: bytes,
+    *,
+    content_type: str | None = None,
+    court: str = "",
+    signatures: Iterable[str] | None = None,
+) -> ParseResult:
+    """Parse an eWokanda page; with ``signatures``, return only the rows of those (any case/spacing).
+
+    Raises ParseError when the page has no ``table id="tabela"`` or lacks the Sygnatura/Data headers.
+    Rows that can't be read are skipped and counted in ``bad_rows``.
+    """
+    return _parse(body, content_type=content_type, court=court, signatures=signatures)

@@ -1,0 +1,116 @@
+"""Crash, resume and drain of the court-session parser with real worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+from datetime import date
+
+import pytest
+from poradnia.judgements.standin import StandIn
+from poradnia.judgements.synthetic import generate_page, random_rows
+from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.client import Client, WorkflowHandle
+
+from poradnia.judgements.models import CourtSession
+from poradnia.outbox.models import OutboxEmail
+from tests.courtdata import duplicates, make_case, track
+from tests.dbthread import in_db_thread
+from tests.test_court_sync import court_ids
+from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+COURTS = {"WSA_Opole": "Op", "WSA_Poznan": "Po", "WSA_Rzeszow": "Rz", "WSA_Szczecin": "Sz"}
+
+
+def synthetic_courts(rows: int = 400, tracked_per_court: int = 60) -> tuple[dict[str, bytes], int]:
+    """Pages for four courts and tracked cases for some of their signatures; returns (pages, expected sessions)."""
+    pages, expected = {}, 0
+    for i, (key, code) in enumerate(COURTS.items()):
+        page_rows = random_rows(rows, seed=i, court_code=code, start=date(2026, 12, 1))
+        pages[key] = generate_page(page_rows)
+        tracked = make_case(f"{key} case", staff=1)
+        signatures = sorted({r.signature for r in page_rows})[:tracked_per_court]
+        for signature in signatures:
+            track(tracked.case, key, signature)
+        expected += sum(1 for r in page_rows if r.signature in set(signatures))
+    return pages, expected
+
+
+async def wait_for_running_activity(handle: WorkflowHandle, activity_prefix: str, timeout: float = 60) -> str:
+    """Block until an activity whose id starts with the prefix is started on a worker; return its id."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        description = await handle.describe()
+        for pending in description.raw_description.pending_activities:
+            if pending.activity_id.startswith(activity_prefix) and pending.state == (
+                    PendingActivityState.PENDING_ACTIVITY_STATE_STARTED):
+                return pending.activity_id
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no {activity_prefix}* activity started within {timeout}s")
+
+
+async def test_sigkill_during_a_court_then_second_worker_finishes(
+    worker_process, test_database_url: str, temporal_client: Client, task_queue: str
+) -> None:
+    pages, expected = await in_db_thread(synthetic_courts)
+    with StandIn(pages, bandwidth_kbps=800) as standin:
+        env = {"EWOKANDA_BASE_URL": standin.base_url, "COURT_SYNC_CONCURRENCY": "1",
+               "COURT_SYNC_HEARTBEAT_TIMEOUT_S": "2", "COURT_SYNC_RETRY_INITIAL_S": "0.2"}
+        first = worker_process(test_database_url, env=env)
+        handle = await temporal_client.start_workflow(
+            CourtSessionSyncWorkflow.run, CourtSessionSyncInput(court_ids=await in_db_thread(court_ids, *COURTS)),
+            id=f"court-{uuid.uuid4()}", task_queue=task_queue)
+        # Courts run in parser-key order, one at a time: kill while the second one is in flight,
+        # after the first one has finished.
+        await wait_for_running_activity(handle, "court-WSA_Poznan")
+        while standin.request_count("WSA_Poznan") == 0:  # the download (~2.5 s at 800 kbps) has begun
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)
+        first.kill()
+        in_flight_fetches = standin.request_count("WSA_Poznan")
+        worker_process(test_database_url, env=env)
+        result = await asyncio.wait_for(handle.result(), 180)
+
+    assert result.status == "completed_success", result.errors
+    assert {c.parser_key for c in result.courts} == set(COURTS)
+    assert result.sessions_created == expected
+    assert standin.request_count("WSA_Opole") == 1  # finished before the crash: never fetched again
+    assert in_flight_fetches == 1 and standin.request_count("WSA_Poznan") <= 2  # in flight: at most once more
+    assert standin.request_count("WSA_Rzeszow") == standin.request_count("WSA_Szczecin") == 1
+    poznan = next(c for c in result.courts if c.parser_key == "WSA_Poznan")
+    assert poznan.attempt == 2
+
+    def check() -> None:
+        assert CourtSession.objects.count() == expected
+        assert duplicates() == {"sessions": 0, "events": 0, "emails": 0}
+        assert OutboxEmail.objects.filter(status="sent").count() == expected
+
+    await in_db_thread(check)
+
+
+async def test_sigterm_drains_the_activity_in_flight(
+    worker_process, test_database_url: str, temporal_client: Client, task_queue: str
+) -> None:
+    tracked = await in_db_thread(make_case)
+    await in_db_thread(track, tracked.case, "WSA_Opole", "II SA/Op 1/26")
+    rows = random_rows(50, seed=1, court_code="Op", start=date(2026, 12, 1))
+    with StandIn({"WSA_Opole": generate_page(rows)}, latency_ms=3000) as standin:
+        env = {"EWOKANDA_BASE_URL": standin.base_url}
+        proc = worker_process(test_database_url, env=env)
+        handle = await temporal_client.start_workflow(
+            CourtSessionSyncWorkflow.run, CourtSessionSyncInput(parser_key="WSA_Opole"),
+            id=f"court-{uuid.uuid4()}", task_queue=task_queue)
+        await wait_for_running_activity(handle, "court-WSA_Opole")
+        proc.signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 60) == 0
+        assert "draining in-flight work" in proc.output()
+        history = await handle.fetch_history()
+        completed = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED]
+        assert len(completed) == 2  # select_courts, and the court the worker drained before exiting
+        worker_process(test_database_url, env=env)
+        result = await asyncio.wait_for(handle.result(), 60)
+    assert result.status == "completed_success"
+    assert result.courts[0].attempt == 1 and standin.request_count("WSA_Opole") == 1
