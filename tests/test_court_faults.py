@@ -8,12 +8,12 @@ import uuid
 from datetime import date
 
 import pytest
-from poradnia.judgements.standin import StandIn
-from poradnia.judgements.synthetic import generate_page, random_rows
 from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 
 from poradnia.judgements.models import CourtSession
+from poradnia.judgements.standin import StandIn
+from poradnia.judgements.synthetic import generate_page, random_rows
 from poradnia.outbox.models import OutboxEmail
 from tests.courtdata import duplicates, make_case, track
 from tests.dbthread import in_db_thread

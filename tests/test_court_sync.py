@@ -14,12 +14,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connections
-from poradnia.judgements.standin import StandIn
-from poradnia.judgements.synthetic import SyntheticRow, generate_page
 from temporalio.client import Client
 
 from poradnia.events.models import Event
 from poradnia.judgements.models import Court, CourtSession
+from poradnia.judgements.standin import StandIn
+from poradnia.judgements.synthetic import SyntheticRow, generate_page
 from poradnia.outbox.models import OutboxEmail
 from tests.conftest import SHARED
 from tests.courtdata import duplicates, make_case, track
