@@ -29,6 +29,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from temporalio.client import Client  # noqa: E402
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
 from activities import build_activities  # noqa: E402
@@ -74,6 +75,13 @@ def build_worker(
     )
 
 
+def metrics_runtime(bind: str) -> Runtime | None:
+    """A Temporal runtime serving Prometheus metrics (the SDK's and our counters) on ``bind``, e.g. 0.0.0.0:9464."""
+    if not bind:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=bind)))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--task-queue", default=settings.TEMPORAL_TASK_QUEUE)
@@ -93,8 +101,9 @@ def check_database() -> None:
 
 async def run(args: argparse.Namespace) -> int:
     address = f"{settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE})"
+    runtime = metrics_runtime(settings.METRICS_BIND)
     try:
-        client = await asyncio.wait_for(temporal.connect(), timeout=15)
+        client = await asyncio.wait_for(temporal.connect(**({"runtime": runtime} if runtime else {})), timeout=15)
     except Exception as exc:  # noqa: BLE001
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"worker: cannot connect to Temporal at {address}: {reason}", file=sys.stderr)
@@ -113,8 +122,8 @@ async def run(args: argparse.Namespace) -> int:
             graceful_shutdown_s=args.graceful_shutdown_s,
         )
         log.info(
-            "worker connected to %s, task queue %r; workflows: %s; activities: %s",
-            address, args.task_queue,
+            "worker connected to %s, task queue %r%s; workflows: %s; activities: %s",
+            address, args.task_queue, f", metrics on http://{settings.METRICS_BIND}/metrics" if runtime else "",
             ", ".join(w.__name__ for w in WORKFLOWS),
             ", ".join(getattr(a, "__temporal_activity_definition").name for a in activities),
         )

@@ -12,6 +12,7 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
     """Every activity the worker registers; some hold the client (health check, schedules)."""
     from activities.court_sessions import select_courts, sync_court
     from activities.health import HealthActivities
+    from activities.monitoring import check_court_page, record_run_end, record_run_start
     from activities.outbox import send_outbox
     from activities.reminders import (
         clear_expired_sessions_activity,
@@ -25,6 +26,9 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
         send_outbox,
         select_courts,
         sync_court,
+        record_run_start,
+        record_run_end,
+        check_court_page,
         queue_event_reminders_activity,
         queue_old_cases_reminder_activity,
         clear_expired_sessions_activity,

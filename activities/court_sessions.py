@@ -11,13 +11,15 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
-from poradnia.judgements.fetcher import FetchError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.heartbeat import heartbeat_while_blocked
+from activities.metrics import count
+from poradnia.judgements.fetcher import FetchError
 from poradnia.judgements.models import Court
 from poradnia.judgements.parser import ParseError
 from poradnia.judgements.sync import (
@@ -28,6 +30,8 @@ from poradnia.judgements.sync import (
     sync_court_rows,
     tracked_cases,
 )
+from poradnia.monitoring.models import CourtPageStat
+from poradnia.monitoring.runs import record_court_page
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +157,9 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
     except Court.DoesNotExist:
         raise ApplicationError(f"court {input.court_id} does not exist", type="CourtNotFound",
                                non_retryable=True) from None
+    now = datetime.now(UTC)
     try:
-        return run_court(
+        summary = run_court(
             court, dry_run=input.dry_run, counts=counts, attempt=info.attempt,
             on_progress=lambda c: activity.heartbeat(asdict(c)),
             while_fetching=lambda c: heartbeat_while_blocked(asdict(c)),
@@ -162,4 +167,18 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
     except FetchError as exc:
         raise ApplicationError(str(exc), type=error_type(exc), non_retryable=not exc.retryable) from exc
     except ParseError as exc:
+        count("poradnia_parse_errors", 1, {"court": court.parser_key})
+        if not input.dry_run:
+            record_court_page(court=court, run_id=info.workflow_run_id, source=CourtPageStat.Source.SYNC, now=now,
+                              ok=False, error=str(exc), alert_parse=False)
         raise ApplicationError(str(exc), type="ParseError", non_retryable=True) from exc
+    labels = {"court": court.parser_key}
+    count("poradnia_rows_parsed", summary.rows_seen, labels)
+    if not input.dry_run:
+        count("poradnia_sessions_created", summary.sessions_created, labels)
+        count("poradnia_sessions_updated", summary.sessions_updated, labels)
+        raised = record_court_page(court=court, run_id=info.workflow_run_id, source=CourtPageStat.Source.SYNC,
+                                   now=now, ok=True, rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
+                                   bad_rows=summary.bad_rows)
+        count("poradnia_alerts_raised", sum(r.new for r in raised))
+    return summary

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.metrics import count
 from poradnia.outbox.services import SendSummary, TemporaryEmailError, send_pending
 
 
@@ -23,7 +24,10 @@ def send_outbox(input: SendOutboxInput) -> SendSummary:
         activity.heartbeat(asdict(summary))
 
     try:
-        return send_pending(kinds=input.kinds, on_progress=progress)
+        summary = send_pending(kinds=input.kinds, on_progress=progress)
     except TemporaryEmailError as exc:
         # Retryable: the activity's retry policy backs off until the mail server is back.
         raise ApplicationError(str(exc), type="TemporaryEmailError") from exc
+    count("poradnia_emails_sent", summary.sent)
+    count("poradnia_emails_failed", summary.failed)
+    return summary

@@ -195,12 +195,27 @@ JUDGEMENT_BOT_USERNAME = "JudgementBot"
 # Reminders
 YEARS_TO_STORE_CASES = env_int("YEARS_TO_STORE_CASES", 6)
 
+# Monitoring and alerting
+ALERT_COOLDOWN_S = env_float("ALERT_COOLDOWN_S", 3600.0)  # an alert is e-mailed again only after this long
+DRIFT_MIN_FRACTION = env_float("DRIFT_MIN_FRACTION", 0.2)  # fewer rows than this share of the last good run
+HEALTH_STALE_AFTER_S = env_float("HEALTH_STALE_AFTER_S", 7200.0)
+METRICS_BIND = os.environ.get("METRICS_BIND", "")  # e.g. 0.0.0.0:9464 serves Prometheus metrics from the worker
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")  # plain | json
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "poradnia.logs.PlainFormatter"},
+        "json": {"()": "poradnia.logs.JsonFormatter"},
+    },
+    "filters": {"temporal": {"()": "poradnia.logs.TemporalContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["temporal"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -2,14 +2,16 @@
 
 from workflows.court_sessions import CourtSessionSyncWorkflow
 from workflows.health import HealthCheckWorkflow
+from workflows.monitor import CourtParserMonitorWorkflow
 from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
 
 WORKFLOWS: list[type] = [
     CourtSessionSyncWorkflow,
     HealthCheckWorkflow,
+    CourtParserMonitorWorkflow,
     EventRemindersWorkflow,
     OldCasesReminderWorkflow,
     ClearSessionsWorkflow,
 ]
 
-__all__ = ["WORKFLOWS", "CourtSessionSyncWorkflow", "HealthCheckWorkflow"]
+__all__ = ["WORKFLOWS"]

@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.outbox import SendOutboxInput, send_outbox
     from poradnia.judgements.sync import EMAIL_KIND
+    from poradnia.monitoring.alerts import ALERT_KIND
+    from workflows.tracking import tracked_run
 
 
 @dataclass
@@ -106,6 +108,10 @@ class CourtSessionSyncWorkflow:
     @workflow.run
     async def run(self, input: CourtSessionSyncInput | None = None) -> CourtSessionSyncResult:
         input = input or CourtSessionSyncInput()
+        return await tracked_run("court-session-parser", lambda: self._sync(input), lambda r: r.status,
+                                 alert=not input.dry_run)
+
+    async def _sync(self, input: CourtSessionSyncInput) -> CourtSessionSyncResult:
         selection: CourtSelection = await workflow.execute_activity(
             select_courts,
             SelectCourtsInput(court_ids=input.court_ids, parser_key=input.parser_key),
@@ -154,7 +160,7 @@ class CourtSessionSyncWorkflow:
             try:
                 sent = await workflow.execute_activity(
                     send_outbox,
-                    SendOutboxInput(kinds=[EMAIL_KIND]),
+                    SendOutboxInput(kinds=[EMAIL_KIND, ALERT_KIND]),  # drift alerts raised by the courts
                     start_to_close_timeout=timedelta(minutes=10),
                     heartbeat_timeout=timedelta(seconds=60),
                     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,

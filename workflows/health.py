@@ -9,12 +9,17 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.health import HealthActivities, HealthCheckResult
+    from workflows.tracking import tracked_run
 
 
 @workflow.defn
 class HealthCheckWorkflow:
     @workflow.run
     async def run(self) -> HealthCheckResult:
+        # A failed check ends the run "failed", which raises the health alert (and a good one resolves it).
+        return await tracked_run("health-check", self._check, lambda r: "completed_success" if r.ok else "failed")
+
+    async def _check(self) -> HealthCheckResult:
         # A health check that retries for an hour would hide the outage it exists to report.
         return await workflow.execute_activity_method(
             HealthActivities.check_health,

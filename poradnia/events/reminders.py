@@ -29,7 +29,7 @@ transaction already serialises writers) and only then reads the existing Reminde
 waits for the first one's page and then sees its rows: no reminder is written or counted twice. The
 unique constraints (Reminder event+user, outbox key) back this up with ``ignore_conflicts``.
 
-Cost. Per page a constant number of queries: the page of events (with its case name), the staff of
+Cost. Per page a constant number of queries: the page of events, their cases' names, the staff of
 those cases with their user fields (one query on the M2M through table), the page's existing
 Reminders, and the bulk inserts. Management users are read once per run. Memory is bounded by the
 page size.
@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -159,17 +159,18 @@ def _process_page(
     now: datetime, after_id: int, page_size: int, management: list[Recipient], templates: EmailTemplates
 ) -> tuple[int, int, int, int] | None:
     with transaction.atomic():
-        page = candidate_page(now, after_id)
-        if connection.features.has_select_for_update_of:
-            page = page.select_for_update(of=("self",))
-        events = list(page.values("id", "case_id", "case__name", "time", "text", "completed", "deadline")
-                      [:page_size])
+        # FOR UPDATE is PostgreSQL's serialisation of parallel runs (ignored on SQLite, whose IMMEDIATE
+        # transaction does it). No join here: a join would make the planner read past the page.
+        page = candidate_page(now, after_id).select_for_update()
+        events = list(page.values("id", "case_id", "time", "text", "completed", "deadline")[:page_size])
         if not events:
             return None
         event_ids = [event["id"] for event in events]
+        case_ids = {event["case_id"] for event in events}
+        case_names = dict(Case.objects.filter(id__in=case_ids).values_list("id", "name"))
 
         staff: dict[int, list[Recipient]] = defaultdict(list)
-        rows = (Case.staff.through.objects.filter(case_id__in={event["case_id"] for event in events})
+        rows = (Case.staff.through.objects.filter(case_id__in=case_ids)
                 .order_by("case_id", "user_id")
                 .values_list("case_id", "user_id", "user__email", "user__event_reminder_time",
                              "user__is_active"))
@@ -206,7 +207,7 @@ def _process_page(
                     key = f"reminder:{event['id']}:{user.id}:{now.isoformat()}"
                 if message is None:
                     message = templates.render({
-                        "case_id": str(event["case_id"]), "case_name": event["case__name"], "text": event["text"],
+                        "case_id": str(event["case_id"]), "case_name": case_names[event["case_id"]], "text": event["text"],
                         "time": local_time(event["time"]), "deadline": event["deadline"], "unassigned": unassigned,
                     })
                 emails.append(OutboxEmail(key=key, kind=REMINDER_KIND, to=user.email, subject=message.subject,

@@ -1,4 +1,8 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.utils import timezone
 
 from .models import HealthCheck
 
@@ -7,4 +11,59 @@ from .models import HealthCheck
 class HealthCheckAdmin(admin.ModelAdmin):
     list_display = ("created", "db_ok", "db_ms", "temporal_ok", "temporal_ms", "error")
     list_filter = ("db_ok", "temporal_ok")
+    date_hierarchy = "created"
+
+    def changelist_view(self, request, extra_context=None):
+        """Tops the list with the latest figures, and flags a check that stopped running."""
+        latest = HealthCheck.objects.order_by("-created").first()
+        stale_after = timedelta(seconds=settings.HEALTH_STALE_AFTER_S)
+        if latest is None:
+            messages.warning(request, "STALE: no health check has ever run.")
+        elif timezone.now() - latest.created > stale_after:
+            messages.warning(request, f"STALE: the latest health check ran at {latest.created:%Y-%m-%d %H:%M}, "
+                                      f"more than {stale_after} ago: is the worker or its schedule down?")
+        else:
+            level = messages.SUCCESS if latest.ok else messages.ERROR
+            messages.add_message(request, level, f"Latest health check {latest.created:%Y-%m-%d %H:%M}: "
+                                 f"{'ok' if latest.ok else 'FAILED'}; database {latest.db_ms} ms, "
+                                 f"Temporal {latest.temporal_ms} ms {latest.error}")
+        return super().changelist_view(request, extra_context)
+
+
+from django.utils.html import format_html  # noqa: E402
+
+from .models import Alert, CourtPageStat, JobRun  # noqa: E402
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    list_display = ("job", "status", "started", "finished", "workflow_id", "web_ui")
+    list_filter = ("job", "status")
+    search_fields = ("workflow_id", "run_id", "error")
+    date_hierarchy = "started"
+    readonly_fields = ("job", "workflow_id", "run_id", "status", "started", "finished", "summary", "error", "web_ui")
+
+    @admin.display(description="Web UI")
+    def web_ui(self, obj: JobRun) -> str:
+        return format_html('<a href="{}" target="_blank" rel="noopener">open run</a>', obj.ui_url)
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("title", "severity", "active", "first_seen", "last_seen", "occurrences", "email_count",
+                    "resolved_at")
+    list_filter = ("severity", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("dedupe_key", "title", "message")
+
+    @admin.display(boolean=True)
+    def active(self, obj: Alert) -> bool:
+        return obj.active
+
+
+@admin.register(CourtPageStat)
+class CourtPageStatAdmin(admin.ModelAdmin):
+    """Rows per court per run: filter by court to see its history and a parser's drift."""
+
+    list_display = ("court", "created", "source", "ok", "rows_seen", "tracked_rows", "bad_rows", "error")
+    list_filter = ("court", "source", "ok")
     date_hierarchy = "created"

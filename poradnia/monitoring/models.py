@@ -23,3 +23,91 @@ class HealthCheck(models.Model):
     @property
     def ok(self) -> bool:
         return self.db_ok and self.temporal_ok
+
+
+class JobRun(models.Model):
+    """One row per workflow run of a background job, written at its start and its end."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCESS = "completed_success", "completed"
+        PARTIAL = "completed_partial", "partial"
+        NO_COURTS = "completed_no_courts", "nothing to do"
+        FAILED_ALL = "failed_all_courts", "all courts failed"
+        FAILED = "failed", "failed"
+
+    job = models.CharField(max_length=100, db_index=True)
+    workflow_id = models.CharField(max_length=255)
+    run_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def ui_url(self) -> str:
+        from django.conf import settings
+
+        return (f"{settings.TEMPORAL_UI_URL.rstrip('/')}/namespaces/{settings.TEMPORAL_NAMESPACE}"
+                f"/workflows/{self.workflow_id}/{self.run_id}")
+
+
+class Alert(models.Model):
+    """A condition an operator must know about, e-mailed to ADMINS once per cooldown, resolved when it clears."""
+
+    class Severity(models.TextChoices):
+        WARNING = "warning", "warning"
+        ERROR = "error", "error"
+
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.ERROR)
+    title = models.CharField(max_length=255)
+    message = models.TextField(blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    occurrences = models.PositiveIntegerField(default=1)
+    resolved_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+    email_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def active(self) -> bool:
+        return self.resolved_at is None
+
+
+class CourtPageStat(models.Model):
+    """Rows a court's page had when a run read it: the history that shows a parser's drift."""
+
+    class Source(models.TextChoices):
+        SYNC = "sync", "court-session run"
+        MONITOR = "monitor", "parser monitor"
+
+    court = models.ForeignKey("judgements.Court", on_delete=models.CASCADE, related_name="page_stats")
+    run_id = models.CharField(max_length=64)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created = models.DateTimeField()
+    ok = models.BooleanField(default=True)
+    rows_seen = models.PositiveIntegerField(default=0)
+    tracked_rows = models.PositiveIntegerField(default=0)
+    bad_rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(fields=["court", "run_id"], name="courtpagestat_unique_run")]
+
+    def __str__(self) -> str:
+        return f"{self.court.parser_key} {self.created:%Y-%m-%d} {self.rows_seen} rows"

@@ -1,0 +1,65 @@
+"""Alerts: raised by a condition, e-mailed to ADMINS once per cooldown, resolved when the condition clears.
+
+E-mails go through the outbox with the key ``alert:<dedupe key>:<n>:<address>`` (n = the alert's n-th
+e-mail), written in the same transaction that counts the e-mail, so a retried activity or a re-run
+never e-mails twice and the cooldown decides alone whether there is an n+1-th.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from poradnia.outbox.services import enqueue
+
+from .models import Alert
+
+ALERT_KIND = "alert"
+
+
+@dataclass
+class Raised:
+    alert_id: int
+    new: bool  # first seen, or seen again after it had been resolved
+    emails_queued: int
+
+
+def raise_alert(key: str, title: str, message: str, *, now: datetime,
+                severity: str = Alert.Severity.ERROR) -> Raised:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                alert, created = Alert.objects.select_for_update().get_or_create(
+                    dedupe_key=key,
+                    defaults={"title": title, "message": message, "severity": severity,
+                              "first_seen": now, "last_seen": now},
+                )
+        except IntegrityError:  # raised concurrently by another run
+            alert, created = Alert.objects.select_for_update().get(dedupe_key=key), False
+        new = created or alert.resolved_at is not None
+        if not created:
+            if alert.resolved_at is not None:
+                alert.first_seen, alert.resolved_at, alert.occurrences = now, None, 0
+            alert.title, alert.message, alert.severity = title, message, severity
+            alert.last_seen = max(alert.last_seen, now)
+            alert.occurrences += 1
+        queued = 0
+        cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
+        if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
+            number = alert.email_count + 1
+            subject = f"[Poradnia {alert.severity}] {title}"
+            body = f"{message}\n\nFirst seen: {alert.first_seen.isoformat()}\nSeen {alert.occurrences} time(s)."
+            for _, address in settings.ADMINS:
+                queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
+                                  subject=subject, body=body)
+            alert.email_count, alert.last_emailed_at = number, now
+        alert.save()
+    return Raised(alert.pk, new, queued)
+
+
+def resolve_alert(key: str, *, now: datetime) -> bool:
+    """Mark the alert resolved; True if it was active."""
+    return bool(Alert.objects.filter(dedupe_key=key, resolved_at__isnull=True).update(resolved_at=now))

@@ -1,0 +1,82 @@
+"""Job-run history and the alerts that follow from a run's end or a court page's row count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from poradnia.judgements.models import Court
+
+from .alerts import Raised, raise_alert, resolve_alert
+from .models import CourtPageStat, JobRun
+
+FAILED_STATUSES = {JobRun.Status.PARTIAL, JobRun.Status.FAILED_ALL, JobRun.Status.FAILED}
+CLEAN_STATUSES = {JobRun.Status.SUCCESS, JobRun.Status.NO_COURTS}
+
+
+def record_start(*, job: str, workflow_id: str, run_id: str, started: datetime) -> JobRun:
+    run, _ = JobRun.objects.get_or_create(run_id=run_id, defaults={"job": job, "workflow_id": workflow_id,
+                                                                    "started": started})
+    return run
+
+
+def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, finished: datetime, status: str,
+               summary: dict[str, Any], error: str = "", alert: bool = True) -> list[Raised]:
+    """Close the run (idempotent: a run already closed is left alone) and raise or resolve its alert.
+
+    ``alert=False`` for runs whose findings raise their own alerts (the parser monitor) and dry runs.
+    """
+    with transaction.atomic():
+        run = record_start(job=job, workflow_id=workflow_id, run_id=run_id, started=started)
+        if run.finished is not None:
+            return []
+        JobRun.objects.filter(pk=run.pk).update(status=status, finished=finished, summary=summary, error=error)
+        key = f"job:{job}:failed"
+        if not alert:
+            return []
+        if status in FAILED_STATUSES:
+            details = error or "\n".join(
+                f"{e.get('court')}: {e.get('type')}: {e.get('message')}" for e in summary.get("errors", []))
+            return [raise_alert(key, f"{job} run ended {status}", f"Run {workflow_id} / {run_id}\n{details}",
+                                now=finished)]
+        if status in CLEAN_STATUSES:
+            resolve_alert(key, now=finished)
+        return []
+
+
+def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, ok: bool, rows_seen: int = 0,
+                      tracked_rows: int = 0, bad_rows: int = 0, error: str = "",
+                      alert_parse: bool = True) -> list[Raised]:
+    """Keep the court's row count and alert on a parse failure or a drop in rows (drift).
+
+    A court-session run passes ``alert_parse=False``: its failed courts are named by the run's own alert.
+    """
+    raised: list[Raised] = []
+    with transaction.atomic():
+        previous = (CourtPageStat.objects.filter(court=court, ok=True, rows_seen__gt=0)
+                    .exclude(run_id=run_id).order_by("-created").first())
+        CourtPageStat.objects.update_or_create(
+            court=court, run_id=run_id,
+            defaults={"source": source, "created": now, "ok": ok, "rows_seen": rows_seen,
+                      "tracked_rows": tracked_rows, "bad_rows": bad_rows, "error": error},
+        )
+        parse_key, drift_key = f"court:{court.parser_key}:parse", f"court:{court.parser_key}:drift"
+        if not ok:
+            if alert_parse:
+                raised.append(raise_alert(parse_key, f"{court.parser_key}: page cannot be parsed", error, now=now))
+            return raised
+        resolve_alert(parse_key, now=now)
+        floor = previous.rows_seen * settings.DRIFT_MIN_FRACTION if previous else 0
+        if rows_seen == 0 or (previous is not None and rows_seen < floor):
+            before = f"{previous.rows_seen} rows on {previous.created:%Y-%m-%d}" if previous else "no earlier run"
+            raised.append(raise_alert(
+                drift_key, f"{court.parser_key}: page has {rows_seen} rows ({before})",
+                f"{court.name} ({court.url}) listed {rows_seen} hearings; {before}. The court may have changed "
+                "its page: check it with manage.py view_court_sessions --parser " + court.parser_key,
+                now=now, severity="warning"))
+        else:
+            resolve_alert(drift_key, now=now)
+    return raised

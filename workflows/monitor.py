@@ -1,0 +1,76 @@
+"""CourtParserMonitorWorkflow: weekly, read every active court's live page and alert on any that broke.
+
+Court sites change their HTML without notice; this finds out before a missing hearing does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.court_sessions import SelectCourtsInput, select_courts
+    from activities.monitoring import CheckCourtInput, CourtCheck, check_court_page
+    from activities.outbox import SendOutboxInput, send_outbox
+    from poradnia.monitoring.alerts import ALERT_KIND
+    from workflows.tracking import tracked_run
+
+
+@dataclass
+class CourtParserMonitorInput:
+    court_ids: list[int] | None = None
+    parser_key: str | None = None
+
+
+@dataclass
+class CourtParserMonitorResult:
+    status: str  # completed_success | completed_partial | failed_all_courts | completed_no_courts
+    courts_total: int = 0
+    courts_ok: int = 0
+    failed: list[str] = field(default_factory=list)
+    checks: list[CourtCheck] = field(default_factory=list)
+
+
+@workflow.defn
+class CourtParserMonitorWorkflow:
+    @workflow.run
+    async def run(self, input: CourtParserMonitorInput | None = None) -> CourtParserMonitorResult:
+        # Each broken court raises its own alert (check_court_page); no second, run-level one.
+        return await tracked_run("court-parser-monitor", lambda: self._check(input or CourtParserMonitorInput()),
+                                 lambda r: r.status, alert=False)
+
+    async def _check(self, input: CourtParserMonitorInput) -> CourtParserMonitorResult:
+        selection = await workflow.execute_activity(
+            select_courts, SelectCourtsInput(court_ids=input.court_ids, parser_key=input.parser_key),
+            start_to_close_timeout=timedelta(seconds=60), retry_policy=RetryPolicy(maximum_attempts=10),
+        )
+        limit = asyncio.Semaphore(selection.concurrency)
+        now = workflow.now().isoformat()
+
+        async def check(court_id: int) -> CourtCheck:
+            async with limit:
+                return await workflow.execute_activity(
+                    check_court_page, CheckCourtInput(court_id=court_id, now=now),
+                    start_to_close_timeout=timedelta(seconds=selection.start_to_close_s),
+                    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=selection.retry_initial_s),
+                                             maximum_interval=timedelta(seconds=selection.retry_max_interval_s),
+                                             maximum_attempts=selection.max_attempts),
+                )
+
+        checks = list(await asyncio.gather(*(check(c.id) for c in selection.courts)))
+        if any(c.alert_emails_queued for c in checks):
+            await workflow.execute_activity(
+                send_outbox, SendOutboxInput(kinds=[ALERT_KIND]), start_to_close_timeout=timedelta(minutes=10),
+                heartbeat_timeout=timedelta(seconds=60),
+                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=20),
+            )
+        ok = [c for c in checks if c.ok]
+        failed = sorted(c.parser_key for c in checks if not c.ok)
+        status = ("completed_no_courts" if not checks else "completed_success" if not failed
+                  else "failed_all_courts" if not ok else "completed_partial")
+        return CourtParserMonitorResult(status=status, courts_total=len(checks), courts_ok=len(ok), failed=failed,
+                                        checks=checks)
