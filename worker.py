@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import os
 import signal
@@ -87,6 +88,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--task-queue", default=settings.TEMPORAL_TASK_QUEUE)
     parser.add_argument("--max-concurrent-activities", type=int, default=settings.WORKER_MAX_CONCURRENT_ACTIVITIES)
     parser.add_argument("--graceful-shutdown-s", type=float, default=settings.WORKER_GRACEFUL_SHUTDOWN_S)
+    parser.add_argument("--sync-schedules", action=argparse.BooleanOptionalAction,
+                        default=settings.WORKER_SYNC_SCHEDULES,
+                        help="sync the declared schedules to Temporal before polling (env WORKER_SYNC_SCHEDULES)")
     return parser.parse_args(argv)
 
 
@@ -108,6 +112,16 @@ async def run(args: argparse.Namespace) -> int:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"worker: cannot connect to Temporal at {address}: {reason}", file=sys.stderr)
         return 1
+
+    if args.sync_schedules:
+        # Schedules as code (schedules/declared.py); operators' pauses and notes survive the sync.
+        from schedules.sync import sync_schedules
+
+        try:
+            for line in await sync_schedules(client):
+                log.info("schedule %s", line)
+        except Exception:  # noqa: BLE001 - the jobs already scheduled still need this worker
+            log.exception("schedule sync failed; running with the schedules the server has")
 
     activities = build_activities(client)
     stop = asyncio.Event()
@@ -140,6 +154,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    faulthandler.enable()  # a crash in native code (SDK core, drivers) still leaves a Python traceback
     args = parse_args(argv)
     try:
         check_database()
