@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from poradnia.cases.models import Case
-from poradnia.events.models import Event
-from poradnia.judgements.models import Court, CourtCase, CourtSession
-from poradnia.outbox.models import OutboxEmail
+from poradnia.judgements.audit import duplicate_counts
+from poradnia.judgements.models import Court, CourtCase
 from poradnia.users.models import User
 
 
@@ -33,13 +32,4 @@ def track(case: Case, parser_key: str, signature: str) -> CourtCase:
 
 def duplicates() -> dict[str, int]:
     """Counts that must all be zero after any run, however it was interrupted."""
-    sessions = CourtSession.objects.count()
-    distinct_slots = CourtSession.objects.values("court_case", "date", "slot").distinct().count()
-    parser_events = Event.objects.filter(created_by__username="JudgementBot").count()
-    keys = OutboxEmail.objects.count()
-    distinct_mails = OutboxEmail.objects.values("to", "subject", "body").distinct().count()
-    return {
-        "sessions": sessions - distinct_slots,
-        "events": parser_events - sessions,  # every parser event belongs to exactly one session
-        "emails": keys - distinct_mails,
-    }
+    return duplicate_counts()
