@@ -16,12 +16,18 @@ from django.conf import settings
 from temporalio.client import Client
 from temporalio.envconfig import ClientConfig
 
+from poradnia.codec import client_data_converter
+
 
 def client_connect_config(**overrides: Any) -> dict[str, Any]:
-    env = dict(os.environ)
+    # An empty TEMPORAL_* variable (compose passes `KEY=` for unset ones) means unset, not "the path ''".
+    env = {k: v for k, v in os.environ.items() if v or not k.startswith("TEMPORAL_")}
     env["TEMPORAL_ADDRESS"] = settings.TEMPORAL_ADDRESS
     env["TEMPORAL_NAMESPACE"] = settings.TEMPORAL_NAMESPACE
     config: dict[str, Any] = dict(ClientConfig.load_client_connect_config(override_env_vars=env))
+    # With PAYLOAD_ENCRYPTION_KEYS set, every payload is encrypted (poradnia.codec); workers inherit it.
+    if (converter := client_data_converter()) is not None:
+        config["data_converter"] = converter
     config.update(overrides)
     return config
 
@@ -45,3 +51,20 @@ def bundled_binary(name: str) -> Path:
             f"{path} not found: install the project's dependencies (pip install -e '.[dev]') in this environment"
         )
     return path
+
+
+def exit_process(code: int) -> None:
+    """End a process that used a Temporal client, skipping interpreter finalization.
+
+    The SDK's native client threads can crash a process while Python finalizes (SIGSEGV / "Fatal
+    Python error: PyGILState_Release", temporalio/sdk-python#300), which would turn a clean exit
+    (a drained worker, a successful command) into a failure for systemd, cron or an operator. All
+    work is done by then: flush the streams and logs, then leave without finalizing.
+    """
+    import logging
+    import sys
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

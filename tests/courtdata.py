@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+
+from temporalio.api.enums.v1 import PendingActivityState
+from temporalio.client import WorkflowHandle
 
 from poradnia.cases.models import Case
 from poradnia.judgements.audit import duplicate_counts
 from poradnia.judgements.models import Court, CourtCase
+from poradnia.judgements.standin import StandIn
 from poradnia.users.models import User
 
 
@@ -33,3 +38,22 @@ def track(case: Case, parser_key: str, signature: str) -> CourtCase:
 def duplicates() -> dict[str, int]:
     """Counts that must all be zero after any run, however it was interrupted."""
     return duplicate_counts()
+
+
+async def wait_for_running_activity(handle: WorkflowHandle, activity_prefix: str, timeout: float = 60) -> str:
+    """Block until an activity whose id starts with the prefix is started on a worker; return its id."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        description = await handle.describe()
+        for pending in description.raw_description.pending_activities:
+            if pending.activity_id.startswith(activity_prefix) and pending.state == (
+                    PendingActivityState.PENDING_ACTIVITY_STATE_STARTED):
+                return pending.activity_id
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"no {activity_prefix}* activity started within {timeout}s")
+
+
+async def downloading(standin: StandIn, court: str) -> None:
+    """Until the court's page has been asked for (a page takes seconds at the test's bandwidth)."""
+    while standin.request_count(court) == 0:
+        await asyncio.sleep(0.02)

@@ -8,14 +8,14 @@ import uuid
 from datetime import date
 
 import pytest
-from temporalio.api.enums.v1 import EventType, PendingActivityState
-from temporalio.client import Client, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from poradnia.judgements.models import CourtSession
 from poradnia.judgements.standin import StandIn
 from poradnia.judgements.synthetic import generate_page, random_rows
 from poradnia.outbox.models import OutboxEmail
-from tests.courtdata import duplicates, make_case, track
+from tests.courtdata import downloading, duplicates, make_case, track, wait_for_running_activity
 from tests.dbthread import in_db_thread
 from tests.test_court_sync import court_ids
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
@@ -39,19 +39,6 @@ def synthetic_courts(rows: int = 400, tracked_per_court: int = 60) -> tuple[dict
     return pages, expected
 
 
-async def wait_for_running_activity(handle: WorkflowHandle, activity_prefix: str, timeout: float = 60) -> str:
-    """Block until an activity whose id starts with the prefix is started on a worker; return its id."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        description = await handle.describe()
-        for pending in description.raw_description.pending_activities:
-            if pending.activity_id.startswith(activity_prefix) and pending.state == (
-                    PendingActivityState.PENDING_ACTIVITY_STATE_STARTED):
-                return pending.activity_id
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"no {activity_prefix}* activity started within {timeout}s")
-
-
 async def test_sigkill_during_a_court_then_second_worker_finishes(
     worker_process, test_database_url: str, temporal_client: Client, task_queue: str
 ) -> None:
@@ -66,8 +53,7 @@ async def test_sigkill_during_a_court_then_second_worker_finishes(
         # Courts run in parser-key order, one at a time: kill while the second one is in flight,
         # after the first one has finished.
         await wait_for_running_activity(handle, "court-WSA_Poznan")
-        while standin.request_count("WSA_Poznan") == 0:  # the download (~2.5 s at 800 kbps) has begun
-            await asyncio.sleep(0.02)
+        await asyncio.wait_for(downloading(standin, "WSA_Poznan"), 30)  # the download (~2.5 s) has begun
         await asyncio.sleep(0.5)
         first.kill()
         in_flight_fetches = standin.request_count("WSA_Poznan")
