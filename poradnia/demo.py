@@ -13,7 +13,7 @@ from pathlib import Path
 
 from poradnia.judgements.courts import COURTS
 from poradnia.judgements.standin import StandIn
-from poradnia.judgements.synthetic import generate_page, random_rows
+from poradnia.judgements.synthetic import COURT_CODES, generate_page, random_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PORT = int(os.environ.get("EWOKANDA_DEMO_PORT", "8765"))
@@ -33,12 +33,12 @@ def start_demo(data_dir: Path, per_court: int = 3) -> dict[str, str]:
     from poradnia.judgements.parser import parse_page
 
     pages_dir = demo_pages_dir()
-    if pages_dir is not None:
-        pages = {p.stem: p.read_bytes() for p in sorted(pages_dir.glob("*.html"))}
-    else:
-        start = date.today()
-        pages = {key: generate_page(random_rows(300, seed=i, court_code=key[4:6] or "NSA", start=start))
-                 for i, (key, _) in enumerate(COURTS)}
+    recorded = {p.stem: p.read_bytes() for p in sorted(pages_dir.glob("*.html"))} if pages_dir else {}
+    # Courts without a recording get a generated page, so that a demo run covers every court.
+    start = date.today()
+    pages = {key: recorded.get(key) or generate_page(random_rows(300, seed=i, court_code=COURT_CODES[key],
+                                                                 start=start))
+             for i, (key, _) in enumerate(COURTS)}
     _standin = StandIn(pages, port=DEMO_PORT).start()
     settings.EWOKANDA_BASE_URL = _standin.base_url
     tracked = 0
@@ -47,9 +47,10 @@ def start_demo(data_dir: Path, per_court: int = 3) -> dict[str, str]:
         signatures = list(dict.fromkeys(r.signature for r in rows))[:per_court]
         tracked += track_demo_signatures(key, signatures)
     print(f"demo: eWokanda stand-in on {_standin.base_url} serving {len(pages)} courts "
-          f"({'recorded pages from ' + str(pages_dir) if pages_dir else 'generated pages'}); "
+          f"({len(recorded)} recorded pages{' from ' + str(pages_dir) if pages_dir else ''}, the rest generated); "
           f"{tracked} signatures tracked in case 'Demo'. Run the parser now with:\n"
-          "  .venv/bin/python manage.py run_court_session_parser")
+          "  .venv/bin/python manage.py run_court_session_parser\n"
+          "  or: .venv/bin/temporal schedule trigger --schedule-id court-session-parser")
     return {"EWOKANDA_BASE_URL": _standin.base_url}
 
 

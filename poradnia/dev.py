@@ -60,14 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        print(f"dev: starting Temporal dev server on {temporal_server.address} (log: var/temporal.log)")
+        print(f"dev: starting Temporal dev server on {temporal_server.address} (log: {temporal_server.log_file})")
         temporal_server.start()
         env["TEMPORAL_ADDRESS"] = temporal_server.address
         if args.demo:
             from poradnia.demo import start_demo
 
             env.update(start_demo(settings.DATA_DIR))
-        children.append(("worker", subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env)))
+        # The worker syncs the declared schedules at start, so the Web UI lists them right away.
+        children.append(("worker", subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
+                                                    env={**env, "WORKER_SYNC_SCHEDULES": "true"})))
         children.append(("admin", subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{args.admin_port}", "--noreload"],
             cwd=ROOT, env=env,
