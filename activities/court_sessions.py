@@ -44,6 +44,7 @@ FETCH_ERROR_TYPES = {
     "too_large": "PageTooLarge",
     "redirects": "TooManyRedirects",
     "truncated": "TruncatedBody",
+    "forbidden_url": "ForbiddenUrl",
 }
 
 

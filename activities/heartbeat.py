@@ -12,13 +12,19 @@ from temporalio import activity
 
 
 @contextmanager
-def heartbeat_while_blocked(details: Any, interval_s: float = 5.0) -> Iterator[None]:
-    """Heartbeat ``details`` every ``interval_s`` from a helper thread until the block ends.
+def heartbeat_while_blocked(details: Any, interval_s: float | None = None) -> Iterator[None]:
+    """Heartbeat ``details`` from a helper thread until the block ends.
+
+    The default interval is a third of the activity's heartbeat timeout (at most 5 s), so a long block
+    never looks like a dead worker whatever the timeout is set to.
 
     A page download can take minutes at a court's bandwidth; without this the heartbeat timeout
     would have to exceed the slowest download, and a dead worker would be noticed that late. The
     helper thread dies with the process, so a crashed worker still stops heartbeating at once.
     """
+    if interval_s is None:
+        timeout = activity.info().heartbeat_timeout
+        interval_s = min(5.0, timeout.total_seconds() / 3) if timeout else 5.0
     stop = threading.Event()
     context = contextvars.copy_context()  # the activity context lives in contextvars
 

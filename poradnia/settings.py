@@ -89,6 +89,37 @@ if not SECRET_KEY:
     SECRET_KEY = "local-dev-only-insecure-secret-key"  # local-dev default, never used with DEBUG off
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 
+# Production hardening (README "Deploying"): on by default whenever DEBUG is off, so that
+# `manage.py check --deploy` is clean; each can be turned off for a local stack without TLS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")  # e.g. https://poradnia.example.org
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto,https`` -> ``("HTTP_X_FORWARDED_PROTO", "https")``: trust a TLS-terminating proxy.
+
+    Set it only behind a proxy that overwrites the header: otherwise any client could claim https.
+    """
+    if not value.strip():
+        return None
+    header, sep, expected = value.partition(",")
+    if not sep or not header.strip() or not expected.strip():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={value!r}: use <header>,<value>, e.g. X-Forwarded-Proto,https"
+        )
+    name = header.strip().upper().replace("-", "_")
+    return (name if name.startswith("HTTP_") else f"HTTP_{name}", expected.strip())
+
+
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -102,10 +133,12 @@ INSTALLED_APPS = [
     "poradnia.judgements",
     "poradnia.outbox",
     "poradnia.monitoring",
+    "poradnia.jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from gunicorn, no separate web server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,6 +184,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+# With DEBUG off, static files are served compressed under hashed names (cacheable forever) from
+# `collectstatic`'s manifest; the container image runs collectstatic at build time.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG  # debug: serve from the apps, no collectstatic needed
 
 # E-mail: console by default so a laptop never mails anybody by accident.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -175,6 +219,34 @@ TEMPORAL_TASK_QUEUE = os.environ.get("TEMPORAL_TASK_QUEUE", "poradnia")
 TEMPORAL_UI_URL = os.environ.get("TEMPORAL_UI_URL", "http://localhost:8233")
 WORKER_MAX_CONCURRENT_ACTIVITIES = env_int("WORKER_MAX_CONCURRENT_ACTIVITIES", 8)
 WORKER_GRACEFUL_SHUTDOWN_S = env_float("WORKER_GRACEFUL_SHUTDOWN_S", 30.0)
+# Sync the declared schedules (schedules/declared.py) to Temporal when the worker starts.
+WORKER_SYNC_SCHEDULES = env_bool("WORKER_SYNC_SCHEDULES", False)
+# Payload encryption (poradnia/codec.py): "k2:<base64 32 bytes>,k1:<base64>", the first encrypts, all decrypt.
+PAYLOAD_ENCRYPTION_KEYS = os.environ.get("PAYLOAD_ENCRYPTION_KEYS", "")
+if PAYLOAD_ENCRYPTION_KEYS.strip():
+    from poradnia.codec import parse_keys
+
+    parse_keys(PAYLOAD_ENCRYPTION_KEYS)  # a malformed key stops every process at start, naming the key id
+# Codec server (/codec/encode, /codec/decode) for the Web UI and `temporal --codec-endpoint`.
+CODEC_SERVER_TOKEN = os.environ.get("CODEC_SERVER_TOKEN", "")  # empty: only admin sessions may decode
+CODEC_CORS_ORIGINS = env_list("CODEC_CORS_ORIGINS")  # the Web UI's origin, e.g. https://temporal.example.org
+
+
+def local_dev_secrets() -> list[str]:
+    """Settings still holding docker-compose.yml's ``${VAR:-local-dev-only...}`` defaults (an empty .env entry)."""
+    marker = "local-dev-only"
+    found = [name for name in ("SECRET_KEY", "CODEC_SERVER_TOKEN") if marker in globals()[name]]
+    if PAYLOAD_ENCRYPTION_KEYS.strip():
+        from poradnia.codec import parse_keys
+
+        if any(marker.encode() in key for key in parse_keys(PAYLOAD_ENCRYPTION_KEYS).values()):
+            found.append("PAYLOAD_ENCRYPTION_KEYS")
+    return found
+
+
+if not DEBUG and SECURE_SSL_REDIRECT and local_dev_secrets():  # served over TLS: a real deployment
+    raise ImproperlyConfigured(f"{', '.join(local_dev_secrets())}: still the local-dev default; set real values "
+                               "(see .env.example)")
 
 # eWokanda court-session parser
 EWOKANDA_BASE_URL = os.environ.get("EWOKANDA_BASE_URL", "https://ewokanda.nsa.gov.pl/ewokanda/")
@@ -183,6 +255,11 @@ EWOKANDA_CONNECT_TIMEOUT = env_float("EWOKANDA_CONNECT_TIMEOUT", 10.0)
 EWOKANDA_READ_TIMEOUT = env_float("EWOKANDA_READ_TIMEOUT", 60.0)
 EWOKANDA_TOTAL_TIMEOUT = env_float("EWOKANDA_TOTAL_TIMEOUT", 300.0)
 EWOKANDA_MAX_BYTES = env_int("EWOKANDA_MAX_BYTES", 20 * 1024 * 1024)
+# The only hosts court pages are fetched from (each redirect hop is checked too): the worker must never
+# be steerable into fetching internal URLs. Loopback (127.0.0.1, localhost, ::1: the stand-in) only in
+# debug or when allowed explicitly.
+EWOKANDA_ALLOWED_HOSTS = env_list("EWOKANDA_ALLOWED_HOSTS", "ewokanda.nsa.gov.pl")
+EWOKANDA_ALLOW_LOOPBACK = env_bool("EWOKANDA_ALLOW_LOOPBACK", DEBUG)
 COURT_SYNC_CONCURRENCY = env_int("COURT_SYNC_CONCURRENCY", 4)
 # Per-court activity timeouts and retries (read at run time by the select_courts activity).
 COURT_SYNC_HEARTBEAT_TIMEOUT_S = env_float("COURT_SYNC_HEARTBEAT_TIMEOUT_S", 30.0)

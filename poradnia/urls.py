@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "Poradnia - background jobs"
 
-urlpatterns = [path("admin/", admin.site.urls)]
+# admin/jobs/ (the Background jobs page) comes first: it is also what the admin's "Background jobs" app link opens.
+urlpatterns = [path("admin/jobs/", include("poradnia.jobs.urls")), path("admin/", admin.site.urls)]
+# The codec server for the Web UI and `temporal --codec-endpoint` (poradnia/codecserver.py).
+urlpatterns.append(path("codec/", include("poradnia.codecserver")))

@@ -18,6 +18,7 @@ from typing import Any
 from temporalio.client import ScheduleCalendarSpec, ScheduleOverlapPolicy, ScheduleRange
 
 from workflows.court_sessions import CourtSessionSyncInput
+from workflows.monitor import CourtParserMonitorInput
 from workflows.reminders import ClearSessionsJobInput, EventRemindersInput, OldCasesReminderInput
 
 TIME_ZONE = "Europe/Warsaw"
@@ -103,8 +104,7 @@ SCHEDULES: list[ScheduleEntry] = [
         description="Weekly check that the court-session parser still understands the eWokanda pages",
         calendar=at(6, 0, day_of_week=SUNDAY),
         catchup_window=timedelta(days=7),
-        # Every CourtParserMonitorInput field is optional: an empty object is its all-defaults value.
-        input={},
+        input=CourtParserMonitorInput(),
     ),
     ScheduleEntry(
         id="health-check",

@@ -112,7 +112,7 @@ def test_a_refusing_recipient_does_not_stop_the_others(smtp: SmtpReceiver, clien
     rows = {row.to: row for row in OutboxEmail.objects.all()}
     failed = rows["bozena@example.org"]
     assert failed.status == OutboxEmail.Status.FAILED and failed.key == f"old-cases:2025-03:{users[1].pk}"
-    assert "550" in failed.last_error and "mailbox unavailable" in failed.last_error
+    assert "550" in failed.last_error  # the server's refusal, kept for whoever fixes the address
     assert {rows[u.email].status for u in (users[0], users[2])} == {OutboxEmail.Status.SENT}
     [received] = [m for m in smtp.messages if m.to == "anna@example.org"]
     assert "Liczba spraw" in received.part("text/plain")

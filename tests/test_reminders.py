@@ -258,10 +258,10 @@ def test_parallel_runs_write_and_count_each_reminder_once() -> None:
 
 
 @pytest.mark.django_db
-def test_sql_queries_per_page_do_not_grow_with_events_or_staff() -> None:
+def test_sql_queries_per_page_do_not_grow_with_the_number_of_events() -> None:
     page_size = 500
-    # Per page: the events, the staff, the existing reminders, reactivations, the bulk inserts (split
-    # into batches by the backend's parameter limit) and the transaction; per run: management users.
+    # Per page: the events, their cases, their staff, the existing reminders, reactivations, the bulk
+    # inserts (in batches by the backend's parameter limit) and the transaction; per run: management.
     per_page, per_run = 30, 5
     for events in (2_000, 10_000):
         Event.objects.all().delete()

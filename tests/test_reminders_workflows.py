@@ -22,10 +22,12 @@ from temporalio.exceptions import ApplicationError
 from poradnia.cases.models import Case
 from poradnia.devserver import TemporalDevServer, free_port
 from poradnia.events.models import Event, Reminder
+from poradnia.monitoring.models import JobRun
 from poradnia.outbox.models import OutboxEmail
 from poradnia.temporal import bundled_binary
 from poradnia.users.models import User
 from tests.dbthread import in_db_thread
+from tests.smtp import SmtpReceiver
 from workflows.reminders import (
     ClearSessionsJobInput,
     ClearSessionsResult,
@@ -64,9 +66,14 @@ def old_case_and_subscribers() -> None:
 
 
 def sessions(now: datetime) -> None:
-    expiries = [now - timedelta(days=2), now - timedelta(minutes=1), now - timedelta(days=9), now + timedelta(days=1)]
+    expiries = [now - timedelta(days=2), now - timedelta(minutes=1), now - timedelta(days=9),
+                now + timedelta(days=1)]
     for i, expires in enumerate(expiries):
         Session.objects.create(session_key=f"s{i}", session_data="{}", expire_date=expires)
+
+
+def run_statuses(job: str) -> list[str]:
+    return list(JobRun.objects.filter(job=job).order_by("started").values_list("status", flat=True))
 
 
 def workflow_id(job: str) -> str:
@@ -92,6 +99,7 @@ async def test_event_reminders_workflow_second_run_sends_nothing(
     assert len(mailoutbox) == 4
     assert len({(m.to[0], m.subject) for m in mailoutbox}) == 4
     assert await in_db_thread(Reminder.objects.count) == 4
+    assert await in_db_thread(run_statuses, "event-reminders") == ["completed_success"] * 2
 
 
 async def test_old_cases_workflow_second_run_sends_nothing(
@@ -100,8 +108,8 @@ async def test_old_cases_workflow_second_run_sends_nothing(
     await in_db_thread(old_case_and_subscribers)
     async with run_worker():
         first = await temporal_client.execute_workflow(
-            OldCasesReminderWorkflow.run, OldCasesReminderInput(now=NOW.isoformat()), id=workflow_id("old-cases"),
-            task_queue=task_queue)
+            OldCasesReminderWorkflow.run, OldCasesReminderInput(now=NOW.isoformat()),
+            id=workflow_id("old-cases"), task_queue=task_queue)
         second = await temporal_client.execute_workflow(
             OldCasesReminderWorkflow.run, OldCasesReminderInput(now=LATER.isoformat()),
             id=workflow_id("old-cases"), task_queue=task_queue)
@@ -111,6 +119,26 @@ async def test_old_cases_workflow_second_run_sends_nothing(
     assert second == OldCasesReminderResult(now=LATER.isoformat(), month="2025-06", count=1, queued=0, sent=0,
                                             failed=0)
     assert sorted(m.to[0] for m in mailoutbox) == ["anna@example.org", "jan@example.org"]
+
+
+async def test_a_refused_address_makes_the_run_partial_and_the_others_still_go_out(
+    run_worker, temporal_client: Client, task_queue: str, settings
+) -> None:
+    await in_db_thread(old_case_and_subscribers)
+    smtp = SmtpReceiver().start()
+    smtp.apply(settings)
+    smtp.handler.refuse.add("anna@example.org")
+    try:
+        async with run_worker():
+            result = await temporal_client.execute_workflow(
+                OldCasesReminderWorkflow.run, OldCasesReminderInput(now=NOW.isoformat()),
+                id=workflow_id("old-cases"), task_queue=task_queue)
+    finally:
+        smtp.stop()
+
+    assert (result.count, result.queued, result.sent, result.failed) == (1, 2, 1, 1)
+    assert [m.to for m in smtp.messages] == ["jan@example.org"]
+    assert await in_db_thread(run_statuses, "old-cases-reminder") == ["completed_partial"]
 
 
 async def test_clear_sessions_workflow_counts_what_it_deleted(
@@ -141,13 +169,14 @@ async def test_a_now_without_offset_fails_the_workflow_at_once(
     cause = failure.value.cause
     assert isinstance(cause, ApplicationError) and cause.non_retryable
     assert "needs a UTC offset" in cause.message
+    assert await in_db_thread(run_statuses, "event-reminders") == ["failed"]
 
 
 async def temporal_cli(server: TemporalDevServer, task_queue: str, workflow_type: str) -> dict:
     """``temporal workflow execute --type X`` without --input, as an operator would type it."""
     proc = await asyncio.create_subprocess_exec(
-        str(bundled_binary("temporal")), "workflow", "execute", "--type", workflow_type, "--task-queue", task_queue,
-        "--address", server.address, "--output", "json",
+        str(bundled_binary("temporal")), "workflow", "execute", "--type", workflow_type,
+        "--task-queue", task_queue, "--address", server.address, "--output", "json",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=90)
     assert proc.returncode == 0, err.decode()

@@ -8,7 +8,8 @@ mail server is unreachable. Re-running a workflow sends nothing twice; the one d
 the outbox's, documented in ``poradnia/outbox/services.py``.
 
 Every input field is optional, so ``temporal workflow start --type EventRemindersWorkflow`` works
-without ``--input``.
+without ``--input``. Each run is recorded in the job-run history (``tracked_run``); a run in which
+the mail server refused an address for good ends ``completed_partial``, which alerts the admins.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from poradnia.cases.old_cases import OLD_CASES_KIND
     from poradnia.events.reminders import PAGE_SIZE, REMINDER_KIND
+    from poradnia.outbox.services import SendSummary
+    from workflows.tracking import tracked_run
 
 # Database steps: a restarting database is back within minutes.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
@@ -53,11 +56,17 @@ def run_time(value: str | None) -> datetime:
     except ValueError:
         raise ApplicationError(f"now={value!r} is not an ISO 8601 timestamp", non_retryable=True) from None
     if now.tzinfo is None:
-        raise ApplicationError(f"now={value!r} needs a UTC offset, e.g. {value}+00:00", non_retryable=True)
+        raise ApplicationError(f"now={value!r} needs a UTC offset, e.g. 2025-06-01T08:00:00+02:00",
+                               non_retryable=True)
     return now
 
 
-async def send_kind(kind: str):
+def status_of(emails_failed: int) -> str:
+    """The run's history status: refused addresses need an admin's look, so they make the run partial."""
+    return "completed_partial" if emails_failed else "completed_success"
+
+
+async def send_kind(kind: str) -> SendSummary:
     """Send the pending outbox rows of one kind (ours, plus any left pending by an earlier run)."""
     return await workflow.execute_activity(
         send_outbox, SendOutboxInput(kinds=[kind]),
@@ -85,7 +94,10 @@ class EventRemindersResult:
 class EventRemindersWorkflow:
     @workflow.run
     async def run(self, input: EventRemindersInput | None = None) -> EventRemindersResult:
-        input = input or EventRemindersInput()
+        return await tracked_run("event-reminders", lambda: self._run(input or EventRemindersInput()),
+                                 lambda r: status_of(r.emails_failed))
+
+    async def _run(self, input: EventRemindersInput) -> EventRemindersResult:
         now = run_time(input.now)
         queued = await workflow.execute_activity(
             queue_event_reminders_activity,
@@ -119,7 +131,10 @@ class OldCasesReminderResult:
 class OldCasesReminderWorkflow:
     @workflow.run
     async def run(self, input: OldCasesReminderInput | None = None) -> OldCasesReminderResult:
-        input = input or OldCasesReminderInput()
+        return await tracked_run("old-cases-reminder", lambda: self._run(input or OldCasesReminderInput()),
+                                 lambda r: status_of(r.failed))
+
+    async def _run(self, input: OldCasesReminderInput) -> OldCasesReminderResult:
         now = run_time(input.now)
         queued = await workflow.execute_activity(
             queue_old_cases_reminder_activity, QueueOldCasesInput(now=now.isoformat()),
@@ -145,7 +160,9 @@ class ClearSessionsResult:
 class ClearSessionsWorkflow:
     @workflow.run
     async def run(self, input: ClearSessionsJobInput | None = None) -> ClearSessionsResult:
-        input = input or ClearSessionsJobInput()
+        return await tracked_run("clear-sessions", lambda: self._run(input or ClearSessionsJobInput()))
+
+    async def _run(self, input: ClearSessionsJobInput) -> ClearSessionsResult:
         now = run_time(input.now)
         done = await workflow.execute_activity(
             clear_expired_sessions_activity, ClearSessionsInput(now=now.isoformat()),

@@ -2,7 +2,8 @@
 
 Rules (kept from the legacy ``send_event_reminders`` command):
 
-* candidate events are those with ``time >= now - 7 days`` (7 days is the largest lead time);
+* candidate events are those with ``time >= now - 7 days`` (7 days is the largest lead time; the
+  job also skips events at or after ``now + 7 days``, for which no lead can be due yet);
 * an event's recipients are the staff of its case; a case without staff goes to the management
   users with ``notify_unassigned_letter``;
 * a recipient's lead is ``event_reminder_time`` days (0 = never); the reminder is due when
@@ -86,17 +87,12 @@ class Recipient:
     deliverable: bool  # active and with an address
 
 
-def candidate_events(now: datetime) -> QuerySet[Event]:
-    """Events a reminder can still be due for. The upper bound only prunes events no lead can reach."""
-    return Event.objects.filter(time__gte=now - MAX_LEAD, time__lt=now + MAX_LEAD)
-
-
 def candidate_page(now: datetime, after_id: int) -> QuerySet[Event]:
-    """Candidates after ``after_id`` in id order, for keyset pagination.
+    """Candidate events after ``after_id`` in id order (keyset pagination); slice it to a page.
 
     The time window is tested on ``COALESCE(time, time)`` so that the database cannot use the index
     on ``time``: with it, SQLite and PostgreSQL read and sort *every* remaining candidate to return
-    each page (quadratic over a run: with 100,000 candidates on SQLite, 34 s instead of 18 s). Walking
+    each page (quadratic over a run: 100,000 candidates took 34 s instead of 15 s on SQLite). Walking
     the primary key from ``after_id`` and filtering stops after one page, so a run reads each event
     at most once.
     """
@@ -207,8 +203,9 @@ def _process_page(
                     key = f"reminder:{event['id']}:{user.id}:{now.isoformat()}"
                 if message is None:
                     message = templates.render({
-                        "case_id": str(event["case_id"]), "case_name": case_names[event["case_id"]], "text": event["text"],
-                        "time": local_time(event["time"]), "deadline": event["deadline"], "unassigned": unassigned,
+                        "case_id": str(event["case_id"]), "case_name": case_names[event["case_id"]],
+                        "text": event["text"], "time": local_time(event["time"]),
+                        "deadline": event["deadline"], "unassigned": unassigned,
                     })
                 emails.append(OutboxEmail(key=key, kind=REMINDER_KIND, to=user.email, subject=message.subject,
                                           body=message.body, html_body=message.html_body))

@@ -3,8 +3,10 @@
 The page is the answer to a POST of the search form with every filter empty. Limits: a connect and a
 per-recv read timeout, a total deadline (a server dripping one byte a second never trips a per-recv
 timeout), a body size cap (checked against Content-Length before reading, and while reading), at most
-five redirects, and a check that the body is as long as Content-Length says. Every failure is a
-FetchError whose ``kind`` and ``retryable`` tell the caller whether trying again later can help.
+five redirects, and a check that the body is as long as Content-Length says. Every URL, each redirect
+hop included, must pass the URL policy (http/https on an allow-listed host, see urlpolicy.py) before
+it is requested. Every failure is a FetchError whose ``kind`` and ``retryable`` tell the caller
+whether trying again later can help.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import urljoin
 
 import requests
 from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError
+
+from .urlpolicy import UrlPolicy
 
 #: The search form as the court's own page submits it, every filter empty: all upcoming hearings.
 FORM: dict[str, str] = {
@@ -35,7 +39,7 @@ FORM: dict[str, str] = {
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
 RETRYABLE_KINDS = frozenset({"http_5xx", "timeout", "connection", "truncated"})
-KINDS = RETRYABLE_KINDS | {"http_4xx", "too_large", "redirects"}
+KINDS = RETRYABLE_KINDS | {"http_4xx", "too_large", "redirects", "forbidden_url"}
 
 
 @dataclass
@@ -49,7 +53,8 @@ class FetchedPage:
 
 class FetchError(Exception):
     """The page could not be fetched. ``retryable``: a later attempt may succeed (5xx, timeouts,
-    connection errors, a cut-off body); a 4xx, an oversized page or a redirect loop won't fix itself."""
+    connection errors, a cut-off body); a 4xx, an oversized page, a redirect loop or a URL the policy
+    refuses won't fix itself."""
 
     def __init__(self, url: str, kind: str, detail: str, *, status: int | None = None) -> None:
         if kind not in KINDS:
@@ -113,13 +118,17 @@ def fetch_court_page(
     total_timeout: float,
     max_bytes: int,
     session: requests.Session | None = None,
+    url_policy: UrlPolicy | None = None,
 ) -> FetchedPage:
     """POST FORM to ``url`` and return the page; raise FetchError on any failure.
 
     Redirects are followed here rather than by requests, so that the deadline covers every hop and a
     loop is reported as kind "redirects". 301/302/303 turn the POST into a GET, as browsers do.
     Worst case duration: ``total_timeout`` plus one recv (bounded by the read timeout).
+    ``url_policy`` defaults to the settings' (EWOKANDA_ALLOWED_HOSTS, EWOKANDA_ALLOW_LOOPBACK).
     """
+    policy = url_policy if url_policy is not None else UrlPolicy.from_settings()
+    first_url = url
     own_session = session is None
     http = session if session is not None else requests.Session()
     started = time.monotonic()
@@ -129,6 +138,9 @@ def fetch_court_page(
     redirects = 0
     try:
         while True:
+            if (reason := policy.refusal(url)) is not None:
+                hop = f"redirect {redirects} from {first_url} refused" if redirects else "refused"
+                raise FetchError(url, "forbidden_url", f"{hop}: {reason}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise FetchError(url, "timeout", f"total deadline of {total_timeout}s passed")

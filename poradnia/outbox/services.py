@@ -62,6 +62,14 @@ def _smtp_code(exc: Exception) -> int | None:
     return getattr(exc, "smtp_code", None)
 
 
+def _describe(exc: Exception) -> str:
+    """The error without the recipient's address: it travels into Temporal's history and the logs."""
+    code = _smtp_code(exc)
+    if isinstance(exc, smtplib.SMTPException):
+        return f"{type(exc).__name__}" + (f" (SMTP {code})" if code is not None else "")
+    return f"{type(exc).__name__}: {exc}"  # socket errors name the server, not the recipient
+
+
 def _classify(exc: Exception) -> str:
     """'permanent' for a 5xx refusal of this message, 'temporary' for everything else."""
     code = _smtp_code(exc)
@@ -127,7 +135,7 @@ def _send_one(pk: int, mail, summary: SendSummary) -> None:
                 summary.failed += 1
                 summary.failures.append(row.key)
                 return
-            raise TemporaryEmailError(f"{type(exc).__name__}: {exc}") from exc
+            raise TemporaryEmailError(_describe(exc)) from exc
         OutboxEmail.objects.filter(pk=pk).update(
             status=OutboxEmail.Status.SENT, attempts=row.attempts + 1, sent_at=timezone.now(), last_error=""
         )

@@ -12,16 +12,17 @@ import json
 from dataclasses import asdict
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from poradnia.jobs.command import TemporalCommand
 from poradnia.judgements.fetcher import FetchError
 from poradnia.judgements.parser import ParseError
 from poradnia.judgements.sync import EMAIL_KIND, selected_courts
 from poradnia.outbox.services import TemporaryEmailError, send_pending
 
 
-class Command(BaseCommand):
+class Command(TemporalCommand):
     help = "Fetch the eWokanda pages of the courts and sync tracked court cases' hearings into events."
 
     def add_arguments(self, parser) -> None:
@@ -42,14 +43,9 @@ class Command(BaseCommand):
             raise CommandError(f"court-session parser finished with status {result.status}")
 
     async def run_on_temporal(self, job, workflow_id: str | None):
-        from poradnia.temporal import connect
         from workflows.court_sessions import CourtSessionSyncWorkflow
 
-        try:
-            client = await connect()
-        except Exception as exc:  # noqa: BLE001
-            raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS}: {exc} "
-                               "(use --inline to run without Temporal)") from exc
+        client = await self.connect()
         workflow_id = workflow_id or f"court-session-parser-manual-{timezone.now():%Y%m%dT%H%M%S%f}"
         self.stderr.write(f"started workflow {workflow_id} on task queue {settings.TEMPORAL_TASK_QUEUE}")
         return await client.execute_workflow(CourtSessionSyncWorkflow.run, job, id=workflow_id,

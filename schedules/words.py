@@ -1,0 +1,78 @@
+"""A schedule's spec in words ("daily at 23:10 (Europe/Warsaw)"), for the admin page and the CLI.
+
+Operators read when a job runs, not ranges of a calendar spec. The common shapes (hourly, daily,
+weekly, monthly at one time) get a sentence; anything else is spelled out field by field, so an
+unusual spec set by hand on the server is still shown truthfully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
+
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def _single(ranges: Sequence[ScheduleRange]) -> int | None:
+    """The one value the ranges match, or None when they match several."""
+    if len(ranges) == 1 and max(ranges[0].end, ranges[0].start) == ranges[0].start:
+        return ranges[0].start
+    return None
+
+
+def _every(ranges: Sequence[ScheduleRange], low: int, high: int) -> bool:
+    return len(ranges) == 1 and ranges[0].start == low and ranges[0].end >= high and (ranges[0].step or 1) == 1
+
+
+def _ranges_text(ranges: Sequence[ScheduleRange]) -> str:
+    parts = []
+    for r in ranges:
+        end = max(r.end, r.start)
+        text = str(r.start) if end == r.start else f"{r.start}-{end}"
+        parts.append(text + (f"/{r.step}" if (r.step or 1) != 1 else ""))
+    return ",".join(parts) or "*"
+
+
+def calendar_in_words(calendar: ScheduleCalendarSpec) -> str:
+    second, minute, hour = _single(calendar.second), _single(calendar.minute), _single(calendar.hour)
+    every_day_of_month = _every(calendar.day_of_month, 1, 31)
+    every_month = _every(calendar.month, 1, 12)
+    every_day_of_week = _every(calendar.day_of_week, 0, 6)
+    day_of_month, day_of_week = _single(calendar.day_of_month), _single(calendar.day_of_week)
+    if second == 0 and minute is not None and every_month and not calendar.year:
+        if hour is None and _every(calendar.hour, 0, 23) and every_day_of_month and every_day_of_week:
+            return f"hourly at minute {minute}"
+        if hour is not None:
+            time = f"{hour:02d}:{minute:02d}"
+            if every_day_of_month and every_day_of_week:
+                return f"daily at {time}"
+            if every_day_of_month and day_of_week is not None:
+                return f"weekly on {DAYS[day_of_week % 7]} at {time}"
+            if every_day_of_week and day_of_month is not None:
+                return f"monthly on day {day_of_month} at {time}"
+    fields = ("second", "minute", "hour", "day_of_month", "month", "day_of_week", "year")
+    return "calendar " + " ".join(f"{name}={_ranges_text(getattr(calendar, name))}" for name in fields)
+
+
+def spec_in_words(spec: ScheduleSpec) -> str:
+    """Every part of the spec in words, followed by the time zone it is evaluated in."""
+    parts = [calendar_in_words(calendar) for calendar in spec.calendars]
+    parts += [f"every {interval.every}" for interval in spec.intervals]
+    parts += [f"cron '{expression}'" for expression in spec.cron_expressions]
+    parts += [f"except {calendar_in_words(calendar)}" for calendar in spec.skip]
+    text = "; ".join(parts) or "never"
+    return f"{text} ({spec.time_zone_name or 'UTC'})"
+
+
+def duration_in_words(value: timedelta | None) -> str:
+    """A catch-up window as people say it: "1 day", "7 days", "1 hour", "90 minutes"."""
+    if value is None:
+        return "server default (1 year)"
+    seconds = int(value.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
