@@ -23,11 +23,14 @@ def send_outbox(input: SendOutboxInput) -> SendSummary:
     def progress(summary: SendSummary) -> None:
         activity.heartbeat(asdict(summary))
 
+    details = activity.info().heartbeat_details
+    earlier = SendSummary(**details[0]) if details else None  # dataclasses come back as dicts
     try:
-        summary = send_pending(kinds=input.kinds, on_progress=progress)
+        summary = send_pending(kinds=input.kinds, on_progress=progress, summary=earlier)
     except TemporaryEmailError as exc:
         # Retryable: the activity's retry policy backs off until the mail server is back.
         raise ApplicationError(str(exc), type="TemporaryEmailError") from exc
+    # A failed attempt counted nothing: the summary's totals are all uncounted.
     count("poradnia_emails_sent", summary.sent)
     count("poradnia_emails_failed", summary.failed)
     return summary

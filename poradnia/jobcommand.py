@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import asdict
@@ -24,11 +21,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from poradnia.jobs.command import TemporalCommand
 
-class JobCommand(BaseCommand, ABC):
+
+class JobCommand(TemporalCommand, ABC):
     job: str  # workflow id prefix, e.g. "event-reminders"
 
     @abstractmethod
@@ -48,30 +47,6 @@ class JobCommand(BaseCommand, ABC):
                             help="run in this process instead of as a workflow on Temporal")
         parser.add_argument("--now", help="decide as of this ISO 8601 time with offset (default: now)")
 
-    def run_from_argv(self, argv: list[str]) -> None:
-        """The command-line entry point: after talking to Temporal, exit without interpreter teardown.
-
-        The SDK's native client threads can abort a short-lived process while Python finalizes
-        ("Fatal Python error: PyGILState_Release", exit 134 - temporalio/sdk-python#300), which
-        would turn a successful run into a failure for cron or an operator. So once the command has
-        run (and its output is flushed) the process ends with ``os._exit``. ``call_command`` does not
-        come through here and is unaffected; ``--inline`` never creates a client.
-        """
-        if "--inline" in argv:
-            super().run_from_argv(argv)
-            return
-        code = 0
-        try:
-            super().run_from_argv(argv)
-        except SystemExit as exc:  # CommandError: Django printed it and exits 1
-            code = exc.code if isinstance(exc.code, int) else 1
-        except BaseException:  # noqa: BLE001 - reported here, since the interpreter will not do it
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
     def handle(self, *args: Any, inline: bool, now: str | None, **options: Any) -> None:
         if now is not None:
             try:
@@ -87,14 +62,7 @@ class JobCommand(BaseCommand, ABC):
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
 
     async def run_on_temporal(self, now: str | None) -> Any:
-        from poradnia import temporal
-
-        try:
-            client = await asyncio.wait_for(temporal.connect(), timeout=15)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect gets the same advice
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS}: {reason}; "
-                               "run with --inline to do the job in this process") from None
+        client = await self.connect()
         workflow_id = f"{self.job}-cli-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
         self.stderr.write(f"started workflow {workflow_id} on task queue {settings.TEMPORAL_TASK_QUEUE}")
         return await client.execute_workflow(

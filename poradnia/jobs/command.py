@@ -43,4 +43,5 @@ class TemporalCommand(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - every failure to connect gets the same one line
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS} "
-                               f"(namespace {settings.TEMPORAL_NAMESPACE}): {reason}") from None
+                               f"(namespace {settings.TEMPORAL_NAMESPACE}): {reason}; jobs run without "
+                               "Temporal with --inline") from None

@@ -86,9 +86,13 @@ def send_pending(
     keys: Iterable[str] | None = None,
     batch_size: int = 100,
     on_progress: Callable[[SendSummary], None] | None = None,
+    summary: SendSummary | None = None,
 ) -> SendSummary:
-    """Send pending rows (optionally only some kinds / keys), oldest first, until none is left."""
-    summary = SendSummary()
+    """Send pending rows (optionally only some kinds / keys), oldest first, until none is left.
+
+    ``summary`` carries the counts of an earlier attempt (from its heartbeat) so a retry reports the whole send.
+    """
+    summary = summary or SendSummary()
     base = OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
     if kinds is not None:
         base = base.filter(kind__in=list(kinds))
