@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import date
 
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import WorkflowHandle
@@ -12,6 +13,7 @@ from poradnia.cases.models import Case
 from poradnia.judgements.audit import duplicate_counts
 from poradnia.judgements.models import Court, CourtCase
 from poradnia.judgements.standin import StandIn
+from poradnia.judgements.synthetic import generate_page, random_rows
 from poradnia.users.models import User
 
 
@@ -57,3 +59,19 @@ async def downloading(standin: StandIn, court: str) -> None:
     """Until the court's page has been asked for (a page takes seconds at the test's bandwidth)."""
     while standin.request_count(court) == 0:
         await asyncio.sleep(0.02)
+
+
+def synthetic_courts(courts: dict[str, str], *, rows: int = 400, tracked_per_court: int = 60,
+                     seed: int = 0) -> tuple[dict[str, bytes], int]:
+    """Generated pages for ``courts`` (parser key -> signature code) and a tracked case per court following
+    some of its signatures; returns (pages, expected sessions)."""
+    pages, expected = {}, 0
+    for i, (key, code) in enumerate(courts.items()):
+        page_rows = random_rows(rows, seed=seed + i, court_code=code, start=date(2026, 12, 1))
+        pages[key] = generate_page(page_rows)
+        tracked = make_case(f"{key} case", staff=1)
+        signatures = set(sorted({r.signature for r in page_rows})[:tracked_per_court])
+        for signature in signatures:
+            track(tracked.case, key, signature)
+        expected += sum(1 for r in page_rows if r.signature in signatures)
+    return pages, expected

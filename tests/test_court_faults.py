@@ -15,7 +15,14 @@ from poradnia.judgements.models import CourtSession
 from poradnia.judgements.standin import StandIn
 from poradnia.judgements.synthetic import generate_page, random_rows
 from poradnia.outbox.models import OutboxEmail
-from tests.courtdata import downloading, duplicates, make_case, track, wait_for_running_activity
+from tests.courtdata import (
+    downloading,
+    duplicates,
+    make_case,
+    synthetic_courts,
+    track,
+    wait_for_running_activity,
+)
 from tests.dbthread import in_db_thread
 from tests.test_court_sync import court_ids
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
@@ -25,24 +32,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 COURTS = {"WSA_Opole": "Op", "WSA_Poznan": "Po", "WSA_Rzeszow": "Rz", "WSA_Szczecin": "Sz"}
 
 
-def synthetic_courts(rows: int = 400, tracked_per_court: int = 60) -> tuple[dict[str, bytes], int]:
-    """Pages for four courts and tracked cases for some of their signatures; returns (pages, expected sessions)."""
-    pages, expected = {}, 0
-    for i, (key, code) in enumerate(COURTS.items()):
-        page_rows = random_rows(rows, seed=i, court_code=code, start=date(2026, 12, 1))
-        pages[key] = generate_page(page_rows)
-        tracked = make_case(f"{key} case", staff=1)
-        signatures = sorted({r.signature for r in page_rows})[:tracked_per_court]
-        for signature in signatures:
-            track(tracked.case, key, signature)
-        expected += sum(1 for r in page_rows if r.signature in set(signatures))
-    return pages, expected
-
-
 async def test_sigkill_during_a_court_then_second_worker_finishes(
     worker_process, test_database_url: str, temporal_client: Client, task_queue: str
 ) -> None:
-    pages, expected = await in_db_thread(synthetic_courts)
+    pages, expected = await in_db_thread(lambda: synthetic_courts(COURTS))
     with StandIn(pages, bandwidth_kbps=800) as standin:
         env = {"EWOKANDA_BASE_URL": standin.base_url, "COURT_SYNC_CONCURRENCY": "1",
                "COURT_SYNC_HEARTBEAT_TIMEOUT_S": "2", "COURT_SYNC_RETRY_INITIAL_S": "0.2"}

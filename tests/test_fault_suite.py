@@ -27,7 +27,14 @@ from poradnia.judgements.synthetic import (
     malformed_variants,
     random_rows,
 )
-from tests.courtdata import downloading, duplicates, make_case, track, wait_for_running_activity
+from tests.courtdata import (
+    downloading,
+    duplicates,
+    make_case,
+    synthetic_courts,
+    track,
+    wait_for_running_activity,
+)
 from tests.dbthread import in_db_thread
 from tests.processes import WorkerProcess
 from tests.smtp import SmtpReceiver
@@ -143,9 +150,9 @@ async def test_court_server_faults(run_worker, temporal_client: Client, task_que
 
 
 def four_courts() -> tuple[dict[str, bytes], int, list[int]]:
-    from tests.test_court_faults import synthetic_courts
+    from tests.test_court_faults import COURTS
 
-    pages, expected = synthetic_courts(rows=400, tracked_per_court=60)
+    pages, expected = synthetic_courts(COURTS)
     ids = list(Court.objects.filter(parser_key__in=list(pages)).values_list("pk", flat=True))
     return pages, expected, ids
 

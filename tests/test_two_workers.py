@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 
 import pytest
 from temporalio.api.enums.v1 import EventType, PendingActivityState
@@ -17,9 +16,8 @@ from temporalio.client import Client, WorkflowHandle
 
 from poradnia.judgements.models import CourtSession
 from poradnia.judgements.standin import StandIn
-from poradnia.judgements.synthetic import generate_page, random_rows
 from poradnia.outbox.models import OutboxEmail
-from tests.courtdata import duplicates, make_case, track
+from tests.courtdata import duplicates, synthetic_courts
 from tests.dbthread import in_db_thread
 from tests.processes import WorkerProcess
 from tests.test_court_sync import court_ids
@@ -35,16 +33,7 @@ ROWS, TRACKED, BANDWIDTH_KBPS = 300, 40, 800
 
 
 def courts_with_tracked_cases() -> tuple[dict[str, bytes], int]:
-    pages, expected = {}, 0
-    for i, (key, code) in enumerate(COURTS.items()):
-        rows = random_rows(ROWS, seed=100 + i, court_code=code, start=date(2026, 12, 1))
-        pages[key] = generate_page(rows)
-        tracked = make_case(f"{key} case", staff=1)
-        signatures = sorted({r.signature for r in rows})[:TRACKED]
-        for signature in signatures:
-            track(tracked.case, key, signature)
-        expected += sum(1 for r in rows if r.signature in set(signatures))
-    return pages, expected
+    return synthetic_courts(COURTS, rows=ROWS, tracked_per_court=TRACKED, seed=100)
 
 
 async def court_in_flight(handle: WorkflowHandle, standin: StandIn, workers: dict[str, WorkerProcess],
