@@ -29,8 +29,8 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 
 test: install-dev lint browser compose-check
-	$(PY) -m pytest
-	$(PY) -m poradnia.pgcluster run -- $(PY) -m pytest -m django_db
+	$(PY) -m pytest --durations=15
+	$(PY) -m poradnia.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
 
 # Headless Chromium for the admin's browser test (Debian packages; the test fails without it under CI=true).
 browser:

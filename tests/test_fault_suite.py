@@ -255,6 +255,7 @@ def in_database(url: str, script: str) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.own_database
 async def test_postgres_down_for_60s_mid_run(temporal_client: Client, tmp_path: Path) -> None:
     from poradnia.pgcluster import PostgresCluster, find_bindir
 

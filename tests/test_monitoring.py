@@ -206,3 +206,30 @@ def test_metrics_endpoint_and_json_logs_after_a_run(
     assert any("WSA_Opole" in r["message"] for r in court_lines)
     info_text = "\n".join(r["message"] for r in records if r["level"] == "INFO")
     assert "@example.org" not in info_text and "Sygnatura" not in info_text
+
+
+async def test_failed_health_check_raises_an_alert_and_a_good_one_resolves_it(
+    temporal_client: Client, task_queue: str
+) -> None:
+    from activities import build_activities
+    from activities.health import HealthActivities
+    from worker import DjangoActivityExecutor, build_worker
+
+    # The check times its round trip with this client: one that points nowhere makes the check fail.
+    nowhere = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    failing = [a for a in build_activities(temporal_client) if getattr(a, "__name__", "") != "check_health"]
+    failing.append(HealthActivities(nowhere).check_health)
+    with DjangoActivityExecutor(max_workers=4) as pool:
+        async with build_worker(temporal_client, task_queue, pool, failing):
+            bad = await execute(temporal_client, task_queue, HealthCheckWorkflow.run)
+    assert not bad.ok and bad.db_ok and not bad.temporal_ok and "temporal" in bad.error
+    alert = await in_db_thread(lambda: Alert.objects.get())
+    assert alert.dedupe_key == "job:health-check:failed" and alert.active
+    assert len(alert_mails()) == 1 and "health-check" in alert_mails()[0].subject
+    with DjangoActivityExecutor(max_workers=4) as pool:
+        async with build_worker(temporal_client, task_queue, pool):
+            good = await execute(temporal_client, task_queue, HealthCheckWorkflow.run)
+    assert good.ok
+    assert not (await in_db_thread(lambda: Alert.objects.get())).active
+    statuses = await in_db_thread(lambda: list(JobRun.objects.order_by("started").values_list("status", flat=True)))
+    assert statuses == ["failed", "completed_success"]
