@@ -24,9 +24,9 @@ with workflow.unsafe.imports_passed_through():
         select_courts,
         sync_court,
     )
-    from activities.outbox import SendOutboxInput, send_outbox
     from poradnia.judgements.sync import EMAIL_KIND
     from poradnia.monitoring.alerts import ALERT_KIND
+    from workflows.sending import send_emails
     from workflows.tracking import tracked_run
 
 
@@ -158,14 +158,7 @@ class CourtSessionSyncWorkflow:
         if not input.dry_run:
             # Always run the sending step: it also delivers rows a previous run could not send.
             try:
-                sent = await workflow.execute_activity(
-                    send_outbox,
-                    SendOutboxInput(kinds=[EMAIL_KIND, ALERT_KIND]),  # drift alerts raised by the courts
-                    start_to_close_timeout=timedelta(minutes=10),
-                    heartbeat_timeout=timedelta(seconds=60),
-                    retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                                             maximum_interval=timedelta(seconds=60), maximum_attempts=20),
-                )
+                sent = await send_emails(EMAIL_KIND, ALERT_KIND)  # with drift alerts the courts raised
                 result.emails_sent, result.emails_failed = sent.sent, sent.failed
             except ActivityError as exc:
                 kind, message = _root_cause(exc)

@@ -15,8 +15,8 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.court_sessions import SelectCourtsInput, select_courts
     from activities.monitoring import CheckCourtInput, CourtCheck, check_court_page
-    from activities.outbox import SendOutboxInput, send_outbox
     from poradnia.monitoring.alerts import ALERT_KIND
+    from workflows.sending import send_emails
     from workflows.tracking import tracked_run
 
 
@@ -63,11 +63,7 @@ class CourtParserMonitorWorkflow:
 
         checks = list(await asyncio.gather(*(check(c.id) for c in selection.courts)))
         if any(c.alert_emails_queued for c in checks):
-            await workflow.execute_activity(
-                send_outbox, SendOutboxInput(kinds=[ALERT_KIND]), start_to_close_timeout=timedelta(minutes=10),
-                heartbeat_timeout=timedelta(seconds=60),
-                retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=20),
-            )
+            await send_emails(ALERT_KIND)
         ok = [c for c in checks if c.ok]
         failed = sorted(c.parser_key for c in checks if not c.ok)
         status = ("completed_no_courts" if not checks else "completed_success" if not failed

@@ -22,7 +22,6 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.outbox import SendOutboxInput, send_outbox
     from activities.reminders import (
         ClearSessionsInput,
         QueueEventRemindersInput,
@@ -33,18 +32,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from poradnia.cases.old_cases import OLD_CASES_KIND
     from poradnia.events.reminders import PAGE_SIZE, REMINDER_KIND
-    from poradnia.outbox.services import SendSummary
+    from workflows.sending import send_emails
     from workflows.tracking import tracked_run
 
 # Database steps: a restarting database is back within minutes.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                        maximum_interval=timedelta(seconds=60), maximum_attempts=10)
-# Sending: TemporaryEmailError (connection refused, timeouts, 4xx) is retried with backoff; 30
-# attempts capped at 60 s apart outlast a mail-server outage of about 25 minutes.
-SMTP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
-                         maximum_interval=timedelta(seconds=60), maximum_attempts=30)
-# Longer than EMAIL_TIMEOUT (30 s by default): one slow SMTP exchange must not look like a dead worker.
-SEND_HEARTBEAT = timedelta(seconds=60)
 
 
 def run_time(value: str | None) -> datetime:
@@ -64,14 +57,6 @@ def run_time(value: str | None) -> datetime:
 def status_of(emails_failed: int) -> str:
     """The run's history status: refused addresses need an admin's look, so they make the run partial."""
     return "completed_partial" if emails_failed else "completed_success"
-
-
-async def send_kind(kind: str) -> SendSummary:
-    """Send the pending outbox rows of one kind (ours, plus any left pending by an earlier run)."""
-    return await workflow.execute_activity(
-        send_outbox, SendOutboxInput(kinds=[kind]),
-        start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=SEND_HEARTBEAT, retry_policy=SMTP_RETRY,
-    )
 
 
 @dataclass
@@ -106,7 +91,7 @@ class EventRemindersWorkflow:
             start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=timedelta(seconds=60),
             retry_policy=DB_RETRY,
         )
-        summary = await send_kind(REMINDER_KIND)
+        summary = await send_emails(REMINDER_KIND)
         return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,
                                     skipped=queued.skipped, emails_sent=summary.sent,
                                     emails_failed=summary.failed)
@@ -140,7 +125,7 @@ class OldCasesReminderWorkflow:
             queue_old_cases_reminder_activity, QueueOldCasesInput(now=now.isoformat()),
             start_to_close_timeout=timedelta(minutes=10), retry_policy=DB_RETRY,
         )
-        summary = await send_kind(OLD_CASES_KIND)
+        summary = await send_emails(OLD_CASES_KIND)
         return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,
                                       queued=queued.queued, sent=summary.sent, failed=summary.failed)
 

@@ -12,8 +12,8 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.monitoring import RunRecord, record_run_end, record_run_start
-    from activities.outbox import SendOutboxInput, send_outbox
     from poradnia.monitoring.alerts import ALERT_KIND
+    from workflows.sending import send_emails
 
 R = TypeVar("R")
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
@@ -56,7 +56,4 @@ async def tracked_run(job: str, body: Callable[[], Awaitable[R]],
 async def _end(record: RunRecord, options: dict[str, Any]) -> None:
     queued = await workflow.execute_activity(record_run_end, record, **options)
     if queued:
-        await workflow.execute_activity(
-            send_outbox, SendOutboxInput(kinds=[ALERT_KIND]), start_to_close_timeout=timedelta(minutes=10),
-            heartbeat_timeout=timedelta(seconds=60), retry_policy=RECORD_RETRY,
-        )
+        await send_emails(ALERT_KIND)
