@@ -10,7 +10,7 @@ from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import WorkflowHandle
 
 from poradnia.cases.models import Case
-from poradnia.judgements.audit import duplicate_counts
+from poradnia.judgements.audit import duplicate_counts as duplicates  # noqa: F401 - the tests' name for it
 from poradnia.judgements.models import Court, CourtCase
 from poradnia.judgements.standin import StandIn
 from poradnia.judgements.synthetic import generate_page, random_rows
@@ -35,11 +35,6 @@ def make_case(name: str = "Case", staff: int = 1) -> Tracked:
 def track(case: Case, parser_key: str, signature: str) -> CourtCase:
     return CourtCase.objects.create(court=Court.objects.get(parser_key=parser_key), signature=signature, case=case,
                                     created_by=case.client)
-
-
-def duplicates() -> dict[str, int]:
-    """Counts that must all be zero after any run, however it was interrupted."""
-    return duplicate_counts()
 
 
 async def wait_for_running_activity(handle: WorkflowHandle, activity_prefix: str, timeout: float = 60) -> str:
