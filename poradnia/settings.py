@@ -268,6 +268,11 @@ COURT_SYNC_RETRY_INITIAL_S = env_float("COURT_SYNC_RETRY_INITIAL_S", 10.0)
 COURT_SYNC_RETRY_MAX_INTERVAL_S = env_float("COURT_SYNC_RETRY_MAX_INTERVAL_S", 300.0)
 COURT_SYNC_MAX_ATTEMPTS = env_int("COURT_SYNC_MAX_ATTEMPTS", 5)
 JUDGEMENT_BOT_USERNAME = "JudgementBot"
+# A tracked hearing missing from its court's page becomes "not listed" after this many consecutive
+# complete runs of that court (1: at once; more: a moved hearing shows as a new one first).
+COURT_SESSION_MISSING_RUNS = env_int("COURT_SESSION_MISSING_RUNS", 1)
+# Registering a court case starts a court-session run for its court at once (off: wait for the nightly run).
+COURT_LOOKUP_ON_REGISTRATION = env_bool("COURT_LOOKUP_ON_REGISTRATION", True)
 
 # Reminders
 YEARS_TO_STORE_CASES = env_int("YEARS_TO_STORE_CASES", 6)

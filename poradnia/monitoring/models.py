@@ -103,6 +103,11 @@ class CourtPageStat(models.Model):
     rows_seen = models.PositiveIntegerField(default=0)
     tracked_rows = models.PositiveIntegerField(default=0)
     bad_rows = models.PositiveIntegerField(default=0)
+    # The dates the page covered (first and last hearing): a tracked hearing inside them that the page
+    # does not list is missing; one outside them says nothing.
+    first_date = models.DateField(null=True, blank=True)
+    last_date = models.DateField(null=True, blank=True)
+    bytes_fetched = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
