@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from temporalio import activity
@@ -24,14 +24,16 @@ from poradnia.judgements.models import Court
 from poradnia.judgements.parser import ParseError
 from poradnia.judgements.sync import (
     CourtSyncCounts,
+    PageCoverage,
     PlannedChange,
-    fetch_and_parse,
+    fetch_court,
+    page_dates,
     selected_courts,
     sync_court_rows,
     tracked_cases,
 )
 from poradnia.monitoring.models import CourtPageStat
-from poradnia.monitoring.runs import record_court_page
+from poradnia.monitoring.runs import page_drifted, record_court_page
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,15 @@ class CourtSyncSummary:
     sessions_created: int = 0
     sessions_updated: int = 0
     sessions_unchanged: int = 0
+    sessions_not_listed: int = 0
+    sessions_listed_again: int = 0
+    sessions_moved: int = 0
+    sessions_missed: int = 0
     emails_queued: int = 0
+    bytes_fetched: int = 0
+    first_date: str = ""  # the dates the page covered (ISO)
+    last_date: str = ""
+    page_complete: bool = True  # False: cut short or drifted, so no hearing was marked not listed
     attempt: int = 1
     resumed_groups: int = 0
     dry_run: bool = False
@@ -126,24 +136,40 @@ def run_court(
     attempt: int = 1,
     on_progress: Callable[[CourtSyncCounts], None] | None = None,
     while_fetching: Callable[[CourtSyncCounts], AbstractContextManager] | None = None,
+    workflow_id: str = "",
+    run_id: str = "",
+    now: datetime | None = None,
 ) -> CourtSyncSummary:
     """Fetch, parse and write one court: the body of the activity and of the ``--inline`` path.
 
-    Raises FetchError / ParseError; the caller decides whether they are retried.
+    Raises FetchError / ParseError; the caller decides whether they are retried. A page that was cut
+    short or whose row count trips the drift alert still updates what it lists, but marks nothing as
+    not listed: it cannot prove a hearing is gone.
     """
     counts = counts or CourtSyncCounts()
     resumed = len(counts.groups_done)
     tracked = tracked_cases(court)
     with (while_fetching or (lambda _: nullcontext()))(counts):
-        parsed = fetch_and_parse(court, list(tracked))
-    log.info("court %s: %d rows on page, %d tracked signatures, %d groups already done",
-             court.parser_key, parsed.rows_seen, len(tracked), resumed)
-    counts = sync_court_rows(court, parsed.rows, dry_run=dry_run, counts=counts, on_progress=on_progress)
+        page, parsed = fetch_court(court)
+    first, last = page_dates(parsed.rows)
+    complete = not parsed.truncated and not page_drifted(court, run_id or workflow_id, parsed.rows_seen)
+    if not complete:
+        log.warning("court %s: page cut short or drifted (%d rows): no hearing is marked not listed",
+                    court.parser_key, parsed.rows_seen)
+    log.info("court %s: %d rows on page (%s..%s), %d tracked signatures, %d court cases already done",
+             court.parser_key, parsed.rows_seen, first, last, len(tracked), resumed)
+    counts = sync_court_rows(court, parsed.rows, coverage=PageCoverage(first, last, complete), now=now,
+                             workflow_id=workflow_id, run_id=run_id, dry_run=dry_run, counts=counts,
+                             on_progress=on_progress)
     return CourtSyncSummary(
         court_id=court.pk, parser_key=court.parser_key, rows_seen=parsed.rows_seen,
         tracked_rows=counts.tracked_rows, bad_rows=parsed.bad_rows,
         sessions_created=counts.sessions_created, sessions_updated=counts.sessions_updated,
-        sessions_unchanged=counts.sessions_unchanged, emails_queued=counts.emails_queued,
+        sessions_unchanged=counts.sessions_unchanged, sessions_not_listed=counts.sessions_not_listed,
+        sessions_listed_again=counts.sessions_listed_again, sessions_moved=counts.sessions_moved,
+        sessions_missed=counts.sessions_missed, emails_queued=counts.emails_queued,
+        bytes_fetched=len(page.body), first_date=first.isoformat() if first else "",
+        last_date=last.isoformat() if last else "", page_complete=complete,
         attempt=attempt, resumed_groups=resumed, dry_run=dry_run, planned=counts.planned,
     )
 
@@ -164,6 +190,7 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
             court, dry_run=input.dry_run, counts=counts, attempt=info.attempt,
             on_progress=lambda c: activity.heartbeat(asdict(c)),
             while_fetching=lambda c: heartbeat_while_blocked(asdict(c)),
+            workflow_id=info.workflow_id, run_id=info.workflow_run_id, now=now,
         )
     except FetchError as exc:
         raise ApplicationError(str(exc), type=error_type(exc), non_retryable=not exc.retryable) from exc
@@ -180,6 +207,8 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
         raised = record_court_page(court=court, run_id=info.workflow_run_id, source=CourtPageStat.Source.SYNC,
                                    now=now, ok=True, rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
-                                   bad_rows=summary.bad_rows)
+                                   bad_rows=summary.bad_rows, bytes_fetched=summary.bytes_fetched,
+                                   first_date=date.fromisoformat(summary.first_date) if summary.first_date else None,
+                                   last_date=date.fromisoformat(summary.last_date) if summary.last_date else None)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary

@@ -60,6 +60,10 @@ class CourtSessionSyncResult:
     courts_failed: int = 0
     sessions_created: int = 0
     sessions_updated: int = 0
+    sessions_not_listed: int = 0
+    sessions_listed_again: int = 0
+    sessions_moved: int = 0
+    bytes_fetched: int = 0
     emails_sent: int = 0
     emails_failed: int = 0
     dry_run: bool = False
@@ -75,6 +79,10 @@ def finish(result: CourtSessionSyncResult) -> CourtSessionSyncResult:
     result.courts_failed = len({e.court for e in result.errors if e.court != "outbox"})
     result.sessions_created = sum(s.sessions_created for s in result.courts)
     result.sessions_updated = sum(s.sessions_updated for s in result.courts)
+    result.sessions_not_listed = sum(s.sessions_not_listed for s in result.courts)
+    result.sessions_listed_again = sum(s.sessions_listed_again for s in result.courts)
+    result.sessions_moved = sum(s.sessions_moved for s in result.courts)
+    result.bytes_fetched = sum(s.bytes_fetched for s in result.courts)
     if result.courts_total == 0:
         result.status = "completed_no_courts"
     elif result.courts_succeeded == 0:

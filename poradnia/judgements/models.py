@@ -55,6 +55,11 @@ class CourtCase(models.Model):
     def __str__(self) -> str:
         return f"{self.signature} ({self.court.parser_key})"
 
+    def save(self, *args, **kwargs) -> None:
+        self.signature = normalize_signature(self.signature)
+        self.signature_key = signature_key(self.signature)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         # The constraint's column is not on any form (it is derived), so Django's form validation skips it:
         # check here, or the admin answers a duplicate with an IntegrityError (HTTP 500).
@@ -65,11 +70,6 @@ class CourtCase(models.Model):
                                              signature_key=signature_key(self.signature)).exclude(pk=self.pk)
         if duplicate.exists():
             raise ValidationError({"signature": "Ta sprawa już śledzi tę sygnaturę w tym sądzie."})
-
-    def save(self, *args, **kwargs) -> None:
-        self.signature = normalize_signature(self.signature)
-        self.signature_key = signature_key(self.signature)
-        super().save(*args, **kwargs)
 
 
 class CourtSession(models.Model):
@@ -102,6 +102,7 @@ class CourtSession(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When a court page last listed it")
     # Consecutive complete runs of its court whose page covered its date and did not list it.
     missed_runs = models.PositiveSmallIntegerField(default=0)
+    missed_in_run = models.CharField(max_length=255, blank=True)  # the run that counted the last miss (retries)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

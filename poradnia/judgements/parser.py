@@ -138,6 +138,7 @@ class ParseResult:
     rows_seen: int = 0
     bad_rows: int = 0
     headers: list[str] = field(default_factory=list)
+    truncated: bool = False  # the table never closed: the page was cut off, rows may be missing
 
 
 # --- Raw-text scanning ----------------------------------------------------------------------------
@@ -476,7 +477,7 @@ def _parse(
         capture=tracked is not None,
     )
     cols = layout.cols
-    result = ParseResult(rows_seen=len(layout.rows), headers=cols.headers)
+    result = ParseResult(rows_seen=len(layout.rows), headers=cols.headers, truncated=not layout.closed)
     spans = layout.rows
     if tracked is not None and not tracked.keys:
         spans = []

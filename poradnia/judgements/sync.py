@@ -1,18 +1,37 @@
-"""Court-session sync: turn a court's parsed hearing rows into calendar events, once.
+"""Court-session sync: keep each tracked case's hearings true to its court's page, and tell the staff.
 
-The rules are the legacy system's, with one fix: hearings are matched by (court case, date, slot),
-slot being the row's place in time order among that case's rows on that date, because real pages
-list two sittings of one case on one day (matching by date alone flip-flopped and re-notified).
+One unit of work is one court case (all its hearings, all dates), written in one transaction with
+its history rows and outbox rows, so an e-mail exists exactly when its change does.
 
-* A row whose slot has a session: if the hour, minute or text differ, update the event and notify
-  the case staff; if not, change nothing.
-* A row without a session: create the Event and the CourtSession and notify the case staff.
+Identity, not position. Within a (court case, date) a page row is matched to an existing session by
+what the hearing is: first exact matches (same time and text), then the closest remaining time. A
+session is never updated into a different hearing by its place in the list. A row left over is a new
+hearing: it takes the next free slot (slots are never renumbered). A session left over is missing.
 
-Every (court case, date) group is written in one transaction together with its outbox rows, so an
-e-mail exists exactly when its change does. Creations rely on the unique (court case, date, slot)
-constraint and updates are conditional on the session's revision, so two runs at the same time
-(a scheduled run and ``--inline``) cannot create or notify twice: the loser retries the group and
-finds nothing left to do.
+States (``CourtSession.State``):
+
+* ``listed``: on the page when it was last read. A matched session whose time or text changed is
+  updated (``time_changed`` / ``text_changed``) and the staff get one e-mail.
+* ``not_listed``: a listed session dated today or later, inside the dates the page covers (its first
+  and last hearing), absent for ``COURT_SESSION_MISSING_RUNS`` consecutive complete runs of its court.
+  Its event text gets ``NOT_LISTED_PREFIX`` and it is no longer reminded about; one e-mail. When the
+  page lists it again it goes back to ``listed`` (same session, same event), one e-mail. A run whose
+  page was cut short or tripped the drift check (``mark_absent=False``) counts no misses; a failed fetch
+  or parse never gets here.
+* ``held``: its date has passed. Never touched again.
+
+Moved. When in one run a session becomes not listed and a new hearing of the same court case appears
+on another date (today or later), the two are paired, nearest first: the session and its event move
+to the new date (history ``moved``) and the staff get one "moved from D1 HH:MM to D2 HH:MM" e-mail.
+
+An event whose time changes gets its Reminder rows deactivated, so it is reminded about at its new
+time (poradnia.events.reminders re-reminds under a fresh key).
+
+Concurrency. Creations rely on the unique (court case, date, slot) constraint and every other write
+is conditional on the session's revision (and bumps it), so two runs at the same time (a scheduled
+run and ``--inline``) cannot apply or notify a change twice: the loser retries the court case and
+finds nothing left to do. Outbox keys name the session and its new revision, so a hearing re-created
+after staff deleted its event (a new session) is notified again, as is a hearing that moves back.
 """
 
 from __future__ import annotations
@@ -22,19 +41,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 
-from poradnia.events.models import Event
+from poradnia.events.models import Event, Reminder
 from poradnia.outbox.services import enqueue
 
-from .fetcher import fetch_court_page
-from .models import Court, CourtCase, CourtSession
+from .fetcher import FetchedPage, fetch_court_page
+from .models import Court, CourtCase, CourtSession, CourtSessionChange
 from .parser import ParseResult, SessionRow, parse_page
 from .signatures import signature_key
 
@@ -42,11 +62,14 @@ log = logging.getLogger(__name__)
 WARSAW = ZoneInfo("Europe/Warsaw")
 EMAIL_KIND = "courtsession"
 MAX_PLANNED = 500  # dry-run plan entries returned per court (keeps activity results small)
+NOT_LISTED_PREFIX = "[NIE NA WOKANDZIE] "
+State = CourtSession.State
+Kind = CourtSessionChange.Kind
 
 
 @dataclass
 class PlannedChange:
-    action: str  # "create" | "update"
+    action: str  # create | update | not_listed | listed_again | moved | missed
     signature: str
     date: str
     slot: int
@@ -62,8 +85,12 @@ class CourtSyncCounts:
     sessions_created: int = 0
     sessions_updated: int = 0
     sessions_unchanged: int = 0
+    sessions_not_listed: int = 0
+    sessions_listed_again: int = 0
+    sessions_moved: int = 0
+    sessions_missed: int = 0  # absent this run, not (yet) not listed
     emails_queued: int = 0
-    groups_done: list[str] = field(default_factory=list)  # "<signature key>|<date>" already written
+    groups_done: list[str] = field(default_factory=list)  # court case ids already written
     planned: list[PlannedChange] = field(default_factory=list)
 
     @classmethod
@@ -71,26 +98,59 @@ class CourtSyncCounts:
         if not details:
             return cls()
         planned = [PlannedChange(**p) for p in details.get("planned", [])]
-        return cls(**{**details, "planned": planned})
+        known = cls.__dataclass_fields__
+        return cls(**{**{k: v for k, v in details.items() if k in known}, "planned": planned})
+
+
+@dataclass
+class PageCoverage:
+    """What one read of a court's page can say about absent hearings."""
+
+    first_date: date | None  # first and last hearing date on the page
+    last_date: date | None
+    complete: bool  # False: cut short or drift: absences prove nothing
+
+    def covers(self, day: date) -> bool:
+        return (self.complete and self.first_date is not None and self.last_date is not None
+                and self.first_date <= day <= self.last_date)
+
+
+def page_dates(rows: Iterable[SessionRow]) -> tuple[date | None, date | None]:
+    days = [row.time.astimezone(WARSAW).date() for row in rows]
+    return (min(days), max(days)) if days else (None, None)
 
 
 def selected_courts(court_ids: list[int] | None = None, parser_key: str | None = None) -> list[Court]:
-    """Explicit ids or a parser key pick those courts (even inactive ones); otherwise all active courts."""
+    """Explicit ids or a parser key pick those courts (even inactive ones); otherwise the active courts that
+    have at least one tracked court case (the nightly run: a page nobody tracks is not fetched)."""
     courts = Court.objects.all()
     if court_ids:
         courts = courts.filter(pk__in=court_ids)
     if parser_key:
         courts = courts.filter(parser_key=parser_key)
     if not court_ids and not parser_key:
-        courts = courts.filter(active=True)
+        courts = courts.filter(active=True, pk__in=CourtCase.objects.values("court_id"))
     return list(courts.order_by("parser_key"))
 
 
-def fetch_and_parse(court: Court, signatures: Iterable[str] | None) -> ParseResult:
-    """Fetch a court's page and parse it (only the given signatures' rows when given).
+def fetch_court(court: Court) -> tuple[FetchedPage, ParseResult]:
+    """Fetch a court's page and parse all of it (the page's date range needs every row).
 
     Raises the fetcher's FetchError and the parser's ParseError; callers decide what is retryable.
     """
+    page = fetch_court_page(
+        court.url,
+        user_agent=settings.EWOKANDA_USER_AGENT,
+        connect_timeout=settings.EWOKANDA_CONNECT_TIMEOUT,
+        read_timeout=settings.EWOKANDA_READ_TIMEOUT,
+        total_timeout=settings.EWOKANDA_TOTAL_TIMEOUT,
+        max_bytes=settings.EWOKANDA_MAX_BYTES,
+    )
+    return page, parse_page(page.body, content_type=page.content_type, court=court.parser_key)
+
+
+def fetch_and_parse(court: Court, signatures: Iterable[str] | None) -> ParseResult:
+    """Fetch a court's page and parse it (only the given signatures' rows when given)."""
     page = fetch_court_page(
         court.url,
         user_agent=settings.EWOKANDA_USER_AGENT,
@@ -111,133 +171,392 @@ def judgement_bot():
         return User.objects.get(username=settings.JUDGEMENT_BOT_USERNAME)
 
 
-def tracked_cases(court: Court) -> dict[str, CourtCase]:
-    return {cc.signature_key: cc for cc in CourtCase.objects.filter(court=court).select_related("case")}
+def tracked_cases(court: Court) -> dict[str, list[CourtCase]]:
+    """Signature key -> the court cases tracking it (one per Poradnia case)."""
+    tracked: dict[str, list[CourtCase]] = defaultdict(list)
+    for cc in CourtCase.objects.filter(court=court).select_related("case", "court").order_by("pk"):
+        tracked[cc.signature_key].append(cc)
+    return dict(tracked)
 
 
-def group_rows(rows: Iterable[SessionRow], tracked: dict[str, CourtCase]) -> dict[tuple[str, date], list[SessionRow]]:
-    """Tracked rows grouped by (signature key, local date), each group in time order (slot order)."""
-    groups: dict[tuple[str, date], list[SessionRow]] = defaultdict(list)
+def rows_by_key(rows: Iterable[SessionRow], tracked: dict[str, list[CourtCase]]) -> dict[str, list[SessionRow]]:
+    """Tracked rows by signature key, in time order."""
+    found: dict[str, list[SessionRow]] = defaultdict(list)
     for row in rows:
         key = signature_key(row.signature)
         if key in tracked:
-            groups[(key, row.time.astimezone(WARSAW).date())].append(row)
-    for group in groups.values():
+            found[key].append(row)
+    for group in found.values():
         group.sort(key=lambda r: (r.time, r.description))
-    return dict(sorted(groups.items()))
+    return found
+
+
+def plain_text(event: Event) -> str:
+    """The event's text without the not-listed mark."""
+    return event.text.removeprefix(NOT_LISTED_PREFIX)
+
+
+def _same_time(event: Event, row: SessionRow) -> bool:
+    return event.time.astimezone(UTC) == row.time.astimezone(UTC)
+
+
+def _differs(event: Event, row: SessionRow) -> bool:
+    """Compared in UTC: the same instant written with another offset is no change."""
+    return not _same_time(event, row) or plain_text(event) != row.description
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(WARSAW).date()
+
+
+# --- Planning: what a court case's rows mean for its sessions (pure, no writes) ---------------------
+
+
+@dataclass
+class CasePlan:
+    matched: list[tuple[CourtSession, SessionRow]] = field(default_factory=list)  # incl. held and unchanged
+    created: list[SessionRow] = field(default_factory=list)
+    missed: list[CourtSession] = field(default_factory=list)  # absent, below the threshold
+    not_listed: list[CourtSession] = field(default_factory=list)
+    moved: list[tuple[CourtSession, SessionRow]] = field(default_factory=list)
+
+
+def match_day(sessions: list[CourtSession], rows: list[SessionRow]
+              ) -> tuple[list[tuple[CourtSession, SessionRow]], list[SessionRow], list[CourtSession]]:
+    """Pair one date's rows with its sessions: exact (time and text) first, then closest time."""
+    free_sessions = sorted(sessions, key=lambda s: s.slot)
+    free_rows = list(rows)
+    pairs: list[tuple[CourtSession, SessionRow]] = []
+    for row in list(free_rows):
+        for session in free_sessions:
+            if not _differs(session.event, row):
+                pairs.append((session, row))
+                free_sessions.remove(session)
+                free_rows.remove(row)
+                break
+    while free_sessions and free_rows:
+        session, row = min(((s, r) for s in free_sessions for r in free_rows),
+                           key=lambda p: (abs(p[0].event.time - p[1].time), p[1].time, p[0].slot))
+        pairs.append((session, row))
+        free_sessions.remove(session)
+        free_rows.remove(row)
+    return pairs, free_rows, free_sessions
+
+
+def plan_case(sessions: list[CourtSession], rows: list[SessionRow], *, today: date, coverage: PageCoverage,
+              missing_runs: int, run_id: str) -> CasePlan:
+    plan = CasePlan()
+    for session in sessions:
+        if session.date < today:
+            session.state = State.HELD  # the run marks them in the database first; a dry run only here
+    by_day_sessions: dict[date, list[CourtSession]] = defaultdict(list)
+    for session in sessions:
+        by_day_sessions[session.date].append(session)
+    by_day_rows: dict[date, list[SessionRow]] = defaultdict(list)
+    for row in rows:
+        by_day_rows[_local_day(row.time)].append(row)
+    leftover: list[CourtSession] = []
+    for day in sorted(set(by_day_sessions) | set(by_day_rows)):
+        pairs, new_rows, free = match_day(by_day_sessions.get(day, []), by_day_rows.get(day, []))
+        plan.matched += pairs
+        plan.created += new_rows
+        leftover += free
+    going: list[CourtSession] = []
+    for session in leftover:
+        if session.date < today or session.state != State.LISTED or not coverage.covers(session.date):
+            continue  # held, already not listed, or a date this page says nothing about
+        if session.missed_in_run == run_id:  # this run already counted it (a retried attempt)
+            misses = session.missed_runs
+        else:
+            misses = session.missed_runs + 1
+        if misses >= missing_runs:
+            going.append(session)
+        else:
+            plan.missed.append(session)
+    # A hearing that left the page and one that appeared on another date in the same run: one move.
+    arriving = [row for row in plan.created if _local_day(row.time) >= today]
+    while going and arriving:
+        session, row = min(((s, r) for s in going for r in arriving),
+                           key=lambda p: (abs(p[0].event.time - p[1].time), p[1].time, p[0].slot))
+        plan.moved.append((session, row))
+        going.remove(session)
+        arriving.remove(row)
+        plan.created.remove(row)
+    plan.not_listed = going
+    return plan
+
+
+# --- Applying ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncContext:
+    court: Court
+    now: datetime
+    workflow_id: str
+    run_id: str
+    coverage: PageCoverage
+    missing_runs: int
+    bot: object = None
+
+    @property
+    def today(self) -> date:
+        return _local_day(self.now)
 
 
 def sync_court_rows(
     court: Court,
     rows: Iterable[SessionRow],
     *,
+    coverage: PageCoverage | None = None,
+    now: datetime | None = None,
+    workflow_id: str = "",
+    run_id: str = "",
     dry_run: bool = False,
     counts: CourtSyncCounts | None = None,
     on_progress: Callable[[CourtSyncCounts], None] | None = None,
 ) -> CourtSyncCounts:
-    """Apply a court's rows. ``counts`` from a previous attempt's heartbeat skips groups already written."""
+    """Apply a court's rows. ``counts`` from a previous attempt's heartbeat skips court cases already written.
+
+    ``coverage`` None: the page's dates are taken from ``rows`` and the page is trusted to be complete.
+    """
+    rows = list(rows)
+    if coverage is None:
+        coverage = PageCoverage(*page_dates(rows), complete=True)
+    now = now or datetime.now(UTC)
+    ctx = SyncContext(court=court, now=now, workflow_id=workflow_id, run_id=run_id or workflow_id,
+                      coverage=coverage, missing_runs=max(1, settings.COURT_SESSION_MISSING_RUNS))
     counts = counts or CourtSyncCounts()
     tracked = tracked_cases(court)
-    groups = group_rows(rows, tracked)
+    found = rows_by_key(rows, tracked)
     done = set(counts.groups_done)
-    bot = None if dry_run else judgement_bot()
-    counts.tracked_rows = sum(len(g) for g in groups.values())
-    for (key, day), group in groups.items():
-        group_id = f"{key}|{day.isoformat()}"
-        if group_id in done:
-            continue
-        court_case = tracked[key]
-        if dry_run:
-            _plan_group(court_case, day, group, counts)
-        else:
-            for attempt in range(3):
-                try:
-                    _write_group(court, court_case, day, group, bot, counts)
-                    break
-                except IntegrityError:
-                    # A concurrent run created one of these slots first; our transaction rolled
-                    # back, so re-read and apply only what is still missing.
-                    if attempt == 2:
-                        raise
-                    log.info("concurrent write on %s %s, retrying the group", court_case.signature, day)
-        counts.groups_done.append(group_id)
-        if on_progress is not None:
-            on_progress(counts)
+    if not dry_run:
+        ctx.bot = judgement_bot()
+        # Past hearings are held: never matched into a change, never marked, never reminded.
+        CourtSession.objects.filter(court_case__court=court, date__lt=ctx.today).exclude(
+            state=State.HELD).update(state=State.HELD)
+    counts.tracked_rows = sum(len(found.get(key, [])) * len(ccs) for key, ccs in tracked.items())
+    # Court cases with rows or with sessions that may go missing; the others have nothing to do.
+    active = set(CourtSession.objects.filter(court_case__court=court, date__gte=ctx.today)
+                 .exclude(state=State.HELD).values_list("court_case_id", flat=True))
+    for key, court_cases in sorted(tracked.items()):
+        for court_case in court_cases:
+            group_id = str(court_case.pk)
+            if group_id in done or (key not in found and court_case.pk not in active):
+                continue
+            case_rows = found.get(key, [])
+            if dry_run:
+                _plan_only(ctx, court_case, case_rows, counts)
+            else:
+                for attempt in range(3):
+                    try:
+                        _write_case(ctx, court_case, case_rows, counts)
+                        break
+                    except IntegrityError:
+                        # A concurrent run wrote one of these sessions first; our transaction rolled
+                        # back, so re-read and apply only what is still to do.
+                        if attempt == 2:
+                            raise
+                        log.info("concurrent write on %s, retrying the court case", court_case.signature)
+            counts.groups_done.append(group_id)
+            if on_progress is not None:
+                on_progress(counts)
     return counts
 
 
-def _differs(event: Event, row: SessionRow) -> bool:
-    old = event.time.astimezone(WARSAW)
-    new = row.time.astimezone(WARSAW)
-    return (old.hour, old.minute) != (new.hour, new.minute) or event.text != row.description
+def _sessions(court_case: CourtCase) -> list[CourtSession]:
+    return list(CourtSession.objects.filter(court_case=court_case).select_related("event"))
 
 
-def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], counts: CourtSyncCounts) -> None:
-    sessions = {s.slot: s for s in CourtSession.objects.filter(court_case=court_case, date=day).select_related("event")}
-    for slot, row in enumerate(group):
-        session = sessions.get(slot)
-        action = "create" if session is None else ("update" if _differs(session.event, row) else None)
-        if action is None:
-            counts.sessions_unchanged += 1
-            continue
-        if action == "create":
-            counts.sessions_created += 1
-        else:
-            counts.sessions_updated += 1
+def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncCounts) -> None:
+    plan = plan_case(_sessions(court_case), rows, today=ctx.today, coverage=ctx.coverage, missing_runs=ctx.missing_runs,
+                     run_id=ctx.run_id)
+
+    def add(action: str, day: date, slot: int, moment: datetime) -> None:
         if len(counts.planned) < MAX_PLANNED:
             counts.planned.append(PlannedChange(action, court_case.signature, day.isoformat(), slot,
-                                                row.time.astimezone(WARSAW).strftime("%H:%M"), court_case.case_id))
+                                                moment.astimezone(WARSAW).strftime("%H:%M"), court_case.case_id))
+
+    for session, row in plan.matched:
+        if session.state == State.HELD:
+            counts.sessions_unchanged += 1
+        elif session.state == State.NOT_LISTED:
+            counts.sessions_listed_again += 1
+            add("listed_again", session.date, session.slot, row.time)
+        elif _differs(session.event, row):
+            counts.sessions_updated += 1
+            add("update", session.date, session.slot, row.time)
+        else:
+            counts.sessions_unchanged += 1
+    for row in plan.created:
+        counts.sessions_created += 1
+        add("create", _local_day(row.time), -1, row.time)
+    for _session, row in plan.moved:
+        counts.sessions_moved += 1
+        add("moved", _local_day(row.time), -1, row.time)
+    for session in plan.not_listed:
+        counts.sessions_not_listed += 1
+        add("not_listed", session.date, session.slot, session.event.time)
+    counts.sessions_missed += len(plan.missed)
 
 
-def _write_group(court: Court, court_case: CourtCase, day: date, group: list[SessionRow], bot,
-                 counts: CourtSyncCounts) -> None:
-    created = updated = unchanged = queued = 0
+def _snapshot(event_time: datetime, text: str) -> dict[str, str]:
+    return {"time": event_time.astimezone(WARSAW).isoformat(), "text": text}
+
+
+def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncCounts) -> None:
+    tally: dict[str, int] = defaultdict(int)
     with transaction.atomic():
-        sessions = {
-            s.slot: s for s in CourtSession.objects.filter(court_case=court_case, date=day).select_related("event")
-        }
-        for slot, row in enumerate(group):
-            session = sessions.get(slot)
-            if session is None:
-                event = Event.objects.create(case=court_case.case, time=row.time, text=row.description,
-                                             deadline=False, created_by=bot)
-                with transaction.atomic():  # a savepoint: IntegrityError here means a concurrent creator won
-                    session = CourtSession.objects.create(court_case=court_case, event=event,
-                                                          parser_key=court.parser_key, date=day, slot=slot)
-                queued += _notify(court_case, session, row, f"created:{court_case.pk}:{day}:{slot}", "created")
-                created += 1
+        sessions = _sessions(court_case)
+        plan = plan_case(sessions, rows, today=ctx.today, coverage=ctx.coverage, missing_runs=ctx.missing_runs,
+                         run_id=ctx.run_id)
+        for session, row in plan.matched:
+            if session.state == State.HELD:
+                tally["unchanged"] += 1
+            elif session.state == State.NOT_LISTED:
+                _listed_again(ctx, court_case, session, row, tally)
             elif _differs(session.event, row):
-                bumped = CourtSession.objects.filter(pk=session.pk, revision=session.revision).update(
-                    revision=session.revision + 1
-                )
-                if not bumped:  # a concurrent run applied an update first: re-read the group
-                    raise IntegrityError(f"session {session.pk} changed concurrently")
-                Event.objects.filter(pk=session.event_id).update(time=row.time, text=row.description,
-                                                                 modified_by=bot)
-                digest = hashlib.sha1(f"{row.time.isoformat()}|{row.description}".encode()).hexdigest()[:12]
-                key = f"updated:{court_case.pk}:{day}:{slot}:r{session.revision + 1}:{digest}"
-                queued += _notify(court_case, session, row, key, "updated")
-                updated += 1
+                _update(ctx, court_case, session, row, tally)
             else:
-                unchanged += 1
+                tally["unchanged"] += 1
+                if session.missed_runs or session.last_seen_at is None or session.missed_in_run:
+                    _bump(session, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
+                else:  # no revision bump: being seen again is no change and needs no e-mail
+                    CourtSession.objects.filter(pk=session.pk).update(last_seen_at=ctx.now)
+        for session, row in plan.moved:
+            _move(ctx, court_case, session, row, tally)
+        for row in plan.created:
+            _create(ctx, court_case, row, tally)
+        for session in plan.not_listed:
+            _not_listed(ctx, court_case, session, tally)
+        for session in plan.missed:
+            if session.missed_in_run != ctx.run_id:
+                _bump(session, missed_runs=session.missed_runs + 1, missed_in_run=ctx.run_id)
+            tally["missed"] += 1
     # Counted only once the transaction committed, so a rolled-back attempt counts nothing.
-    counts.sessions_created += created
-    counts.sessions_updated += updated
-    counts.sessions_unchanged += unchanged
-    counts.emails_queued += queued
+    counts.sessions_created += tally["created"]
+    counts.sessions_updated += tally["updated"]
+    counts.sessions_unchanged += tally["unchanged"]
+    counts.sessions_not_listed += tally["not_listed"]
+    counts.sessions_listed_again += tally["listed_again"]
+    counts.sessions_moved += tally["moved"]
+    counts.sessions_missed += tally["missed"]
+    counts.emails_queued += tally["emails"]
 
 
-def _notify(court_case: CourtCase, session: CourtSession, row: SessionRow, fact: str, change: str) -> int:
+def _bump(session: CourtSession, **fields: object) -> int:
+    """Write ``fields`` only if nobody else changed the session since we read it; returns the new revision."""
+    revision = session.revision + 1
+    if not CourtSession.objects.filter(pk=session.pk, revision=session.revision).update(revision=revision,
+                                                                                       **fields):
+        raise IntegrityError(f"session {session.pk} changed concurrently")  # re-read the court case
+    return revision
+
+
+def _record(ctx: SyncContext, court_case: CourtCase, session: CourtSession | None, kind: str,
+            before: dict, after: dict) -> None:
+    CourtSessionChange.objects.create(court_session=session, court_case=court_case,
+                                      signature=court_case.signature, kind=kind, before=before, after=after,
+                                      workflow_id=ctx.workflow_id, created=ctx.now)
+
+
+def _next_slot(court_case: CourtCase, day: date) -> int:
+    top = CourtSession.objects.filter(court_case=court_case, date=day).aggregate(top=Max("slot"))["top"]
+    return 0 if top is None else top + 1
+
+
+def _retime_event(ctx: SyncContext, session: CourtSession, row: SessionRow) -> None:
+    if not _same_time(session.event, row):
+        # Reminders follow the hearing: deactivated rows make the reminder job remind at the new time.
+        Reminder.objects.filter(event_id=session.event_id).update(active=False)
+    Event.objects.filter(pk=session.event_id).update(time=row.time, text=row.description, modified_by=ctx.bot)
+
+
+def _create(ctx: SyncContext, court_case: CourtCase, row: SessionRow, tally: dict[str, int]) -> None:
+    day = _local_day(row.time)
+    event = Event.objects.create(case=court_case.case, time=row.time, text=row.description, deadline=False,
+                                 created_by=ctx.bot)
+    with transaction.atomic():  # a savepoint: IntegrityError here means a concurrent creator won the slot
+        session = CourtSession.objects.create(
+            court_case=court_case, event=event, parser_key=ctx.court.parser_key, date=day,
+            slot=_next_slot(court_case, day), last_seen_at=ctx.now,
+            state=State.HELD if day < ctx.today else State.LISTED)
+    _record(ctx, court_case, session, Kind.CREATED, {}, _snapshot(row.time, row.description))
+    tally["emails"] += _notify(ctx, court_case, "created", f"created:{court_case.pk}:{session.pk}", row.time,
+                               row.description)
+    tally["created"] += 1
+
+
+def _update(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: SessionRow,
+            tally: dict[str, int]) -> None:
+    event = session.event
+    revision = _bump(session, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
+    _retime_event(ctx, session, row)
+    kind = Kind.TIME_CHANGED if not _same_time(event, row) else Kind.TEXT_CHANGED
+    _record(ctx, court_case, session, kind, _snapshot(event.time, plain_text(event)),
+            _snapshot(row.time, row.description))
+    digest = hashlib.sha1(f"{row.time.isoformat()}|{row.description}".encode()).hexdigest()[:12]
+    key = f"updated:{court_case.pk}:{session.pk}:r{revision}:{digest}"
+    tally["emails"] += _notify(ctx, court_case, "updated", key, row.time, row.description, before=event.time)
+    tally["updated"] += 1
+
+
+def _listed_again(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: SessionRow,
+                  tally: dict[str, int]) -> None:
+    event = session.event
+    revision = _bump(session, state=State.LISTED, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
+    _retime_event(ctx, session, row)
+    _record(ctx, court_case, session, Kind.LISTED_AGAIN, _snapshot(event.time, plain_text(event)),
+            _snapshot(row.time, row.description))
+    before = event.time if not _same_time(event, row) else None
+    key = f"listed_again:{court_case.pk}:{session.pk}:r{revision}"
+    tally["emails"] += _notify(ctx, court_case, "listed_again", key, row.time, row.description, before=before)
+    tally["listed_again"] += 1
+
+
+def _not_listed(ctx: SyncContext, court_case: CourtCase, session: CourtSession, tally: dict[str, int]) -> None:
+    event = session.event
+    text = plain_text(event)
+    revision = _bump(session, state=State.NOT_LISTED, missed_runs=session.missed_runs + 1, missed_in_run=ctx.run_id)
+    # The mark is in the text, so staff see it in every calendar view; reminders skip not-listed events.
+    Event.objects.filter(pk=session.event_id).update(text=NOT_LISTED_PREFIX + text, modified_by=ctx.bot)
+    _record(ctx, court_case, session, Kind.NOT_LISTED, _snapshot(event.time, text), {})
+    key = f"not_listed:{court_case.pk}:{session.pk}:r{revision}"
+    tally["emails"] += _notify(ctx, court_case, "not_listed", key, event.time, text)
+    tally["not_listed"] += 1
+
+
+def _move(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: SessionRow,
+          tally: dict[str, int]) -> None:
+    event = session.event
+    day = _local_day(row.time)
+    with transaction.atomic():  # the new slot is unique: a concurrent creator there means re-read
+        revision = _bump(session, date=day, slot=_next_slot(court_case, day), state=State.LISTED, missed_runs=0,
+                         missed_in_run="", last_seen_at=ctx.now)
+    _retime_event(ctx, session, row)
+    _record(ctx, court_case, session, Kind.MOVED, _snapshot(event.time, plain_text(event)),
+            _snapshot(row.time, row.description))
+    tally["emails"] += _notify(ctx, court_case, "moved", f"moved:{court_case.pk}:{session.pk}:r{revision}",
+                               row.time, row.description, before=event.time)
+    tally["moved"] += 1
+
+
+def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, moment: datetime, description: str,
+            *, before: datetime | None = None) -> int:
     """Queue one e-mail per staff member of the case; returns how many were new."""
-    local = row.time.astimezone(WARSAW)
+    local = moment.astimezone(WARSAW)
     context = {
         "change": change,
         "case": court_case.case,
         "signature": court_case.signature,
-        "court": court_case.court.name,
+        "court": ctx.court.name,
         "date": local.strftime("%Y-%m-%d"),
         "time": local.strftime("%H:%M"),
-        "description": row.description,
+        "description": description,
+        "before_date": before.astimezone(WARSAW).strftime("%Y-%m-%d") if before else "",
+        "before_time": before.astimezone(WARSAW).strftime("%H:%M") if before else "",
+        "checked": ctx.now.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
+        "prefix": NOT_LISTED_PREFIX.strip(),
     }
     subject = render_to_string("judgements/email/session_subject.txt", context).strip()
     body = render_to_string("judgements/email/session.txt", context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -47,21 +47,39 @@ def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, fi
         return []
 
 
+def _previous_good(court: Court, run_id: str) -> CourtPageStat | None:
+    return (CourtPageStat.objects.filter(court=court, ok=True, rows_seen__gt=0)
+            .exclude(run_id=run_id).order_by("-created").first())
+
+
+def _drifted(previous: CourtPageStat | None, rows_seen: int) -> bool:
+    return rows_seen == 0 or (previous is not None and rows_seen < previous.rows_seen * settings.DRIFT_MIN_FRACTION)
+
+
+def page_drifted(court: Court, run_id: str, rows_seen: int) -> bool:
+    """Whether ``rows_seen`` trips the drift alert against the court's last good page (record_court_page's rule).
+
+    The court-session run asks before it writes: a page that drifted cannot prove a hearing is gone.
+    """
+    return _drifted(_previous_good(court, run_id), rows_seen)
+
+
 def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, ok: bool, rows_seen: int = 0,
-                      tracked_rows: int = 0, bad_rows: int = 0, error: str = "",
-                      alert_parse: bool = True) -> list[Raised]:
+                      tracked_rows: int = 0, bad_rows: int = 0, error: str = "", alert_parse: bool = True,
+                      first_date: date | None = None, last_date: date | None = None,
+                      bytes_fetched: int = 0) -> list[Raised]:
     """Keep the court's row count and alert on a parse failure or a drop in rows (drift).
 
     A court-session run passes ``alert_parse=False``: its failed courts are named by the run's own alert.
     """
     raised: list[Raised] = []
     with transaction.atomic():
-        previous = (CourtPageStat.objects.filter(court=court, ok=True, rows_seen__gt=0)
-                    .exclude(run_id=run_id).order_by("-created").first())
+        previous = _previous_good(court, run_id)
         CourtPageStat.objects.update_or_create(
             court=court, run_id=run_id,
             defaults={"source": source, "created": now, "ok": ok, "rows_seen": rows_seen,
-                      "tracked_rows": tracked_rows, "bad_rows": bad_rows, "error": error},
+                      "tracked_rows": tracked_rows, "bad_rows": bad_rows, "error": error,
+                      "first_date": first_date, "last_date": last_date, "bytes_fetched": bytes_fetched},
         )
         parse_key, drift_key = f"court:{court.parser_key}:parse", f"court:{court.parser_key}:drift"
         if not ok:
@@ -69,8 +87,7 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
                 raised.append(raise_alert(parse_key, f"{court.parser_key}: page cannot be parsed", error, now=now))
             return raised
         resolve_alert(parse_key, now=now)
-        floor = previous.rows_seen * settings.DRIFT_MIN_FRACTION if previous else 0
-        if rows_seen == 0 or (previous is not None and rows_seen < floor):
+        if _drifted(previous, rows_seen):
             before = f"{previous.rows_seen} rows on {previous.created:%Y-%m-%d}" if previous else "no earlier run"
             raised.append(raise_alert(
                 drift_key, f"{court.parser_key}: page has {rows_seen} rows ({before})",
