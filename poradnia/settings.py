@@ -273,6 +273,9 @@ JUDGEMENT_BOT_USERNAME = "JudgementBot"
 COURT_SESSION_MISSING_RUNS = env_int("COURT_SESSION_MISSING_RUNS", 1)
 # Registering a court case starts a court-session run for its court at once (off: wait for the nightly run).
 COURT_LOOKUP_ON_REGISTRATION = env_bool("COURT_LOOKUP_ON_REGISTRATION", True)
+# The lookup waits for this long without a new registration (a burst becomes one run), at most MAX_WAIT.
+COURT_LOOKUP_QUIET_S = env_float("COURT_LOOKUP_QUIET_S", 10.0)
+COURT_LOOKUP_MAX_WAIT_S = env_float("COURT_LOOKUP_MAX_WAIT_S", 120.0)
 
 # Reminders
 YEARS_TO_STORE_CASES = env_int("YEARS_TO_STORE_CASES", 6)

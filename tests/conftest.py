@@ -6,6 +6,7 @@ cluster (``python -m poradnia.pgcluster run -- pytest -m django_db``); ``make te
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,15 @@ from temporalio.worker import Worker
 from poradnia.devserver import TemporalDevServer
 from tests.processes import WorkerProcess
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
+# The real eWokanda pages: ../shared/ewokanda next to the repo, or EWOKANDA_SHARED_DIR (e.g. from a worktree).
+SHARED = Path(os.environ.get("EWOKANDA_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda")
+
+
+@pytest.fixture(autouse=True)
+def _no_court_lookup(request: pytest.FixtureRequest, settings) -> None:
+    """Registering a court case starts a lookup on Temporal; only tests marked court_lookup want that."""
+    if request.node.get_closest_marker("court_lookup") is None:
+        settings.COURT_LOOKUP_ON_REGISTRATION = False
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Workflow definitions. Only temporalio and the standard library are imported at module level (sandbox)."""
 
+from workflows.court_lookup import CourtLookupWorkflow
 from workflows.court_sessions import CourtSessionSyncWorkflow
 from workflows.health import HealthCheckWorkflow
 from workflows.monitor import CourtParserMonitorWorkflow
@@ -7,6 +8,7 @@ from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, O
 
 WORKFLOWS: list[type] = [
     CourtSessionSyncWorkflow,
+    CourtLookupWorkflow,
     HealthCheckWorkflow,
     CourtParserMonitorWorkflow,
     EventRemindersWorkflow,

@@ -9,7 +9,10 @@ Rules (kept from the legacy ``send_event_reminders`` command):
 * a recipient's lead is ``event_reminder_time`` days (0 = never); the reminder is due when
   ``now + lead > event.time``;
 * a due reminder is skipped when the event is completed or the user already has an *active*
-  Reminder for it; otherwise the reminder is recorded as ``Reminder(event, user)`` and e-mailed.
+  Reminder for it; otherwise the reminder is recorded as ``Reminder(event, user)`` and e-mailed;
+* an event of a court hearing in state ``not_listed`` (gone from its court's page) is not reminded
+  about; a hearing whose time changed has its Reminders deactivated by the court-session sync, so it
+  is reminded about again before its new time.
 
 Deactivated users and users without an e-mail address are never recipients (nothing could be
 delivered, and a former lawyer must not receive case details); a case whose staff are all such users
@@ -174,6 +177,11 @@ def _process_page(
             staff[case_id].append(Recipient(id=user_id, email=email, lead_days=lead,
                                             deliverable=bool(is_active and email)))
 
+        # A court hearing that its court's page no longer lists is not reminded about (the calendar says
+        # so; poradnia.judgements.sync). By relation name: events does not import judgements.
+        not_listed = set(Event.objects.filter(id__in=event_ids, court_session__state="not_listed")
+                         .values_list("id", flat=True))
+
         existing = {(event_id, user_id): (pk, active) for pk, event_id, user_id, active in
                     Reminder.objects.filter(event_id__in=event_ids).values_list("id", "event_id", "user_id",
                                                                                  "active")}
@@ -183,6 +191,8 @@ def _process_page(
         emails: list[OutboxEmail] = []
         skipped = 0
         for event in events:
+            if event["id"] in not_listed:
+                continue
             unassigned = event["case_id"] not in staff
             recipients = management if unassigned else staff[event["case_id"]]
             message: RenderedEmail | None = None  # rendered once per event: the same text for every recipient

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Court, CourtCase, CourtSession
+from .models import Court, CourtCase, CourtSession, CourtSessionChange
 
 
 @admin.register(Court)
@@ -10,18 +10,52 @@ class CourtAdmin(admin.ModelAdmin):
     search_fields = ("name", "parser_key")
 
 
+class CourtSessionInline(admin.TabularInline):
+    model = CourtSession
+    fields = ("date", "slot", "state", "event", "last_seen_at", "missed_runs")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+class CourtSessionChangeInline(admin.TabularInline):
+    """The hearing history of the court case, newest last."""
+
+    model = CourtSessionChange
+    fields = ("created", "kind", "court_session", "before", "after", "workflow_id")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "historia posiedzeń"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(CourtCase)
 class CourtCaseAdmin(admin.ModelAdmin):
     list_display = ("signature", "court", "case", "created_by", "created")
     list_filter = ("court",)
     search_fields = ("signature", "signature_key", "case__name")
     raw_id_fields = ("case", "created_by", "modified_by")
+    inlines = [CourtSessionInline, CourtSessionChangeInline]
 
 
 @admin.register(CourtSession)
 class CourtSessionAdmin(admin.ModelAdmin):
-    list_display = ("court_case", "date", "slot", "parser_key", "event", "created")
-    list_filter = ("parser_key",)
+    list_display = ("court_case", "date", "slot", "state", "parser_key", "event", "last_seen_at", "created")
+    list_filter = ("state", "parser_key")
     search_fields = ("court_case__signature", "event__text")
     date_hierarchy = "date"
     raw_id_fields = ("court_case", "event")
+    readonly_fields = ("state", "last_seen_at", "missed_runs", "missed_in_run", "revision")
+
+
+@admin.register(CourtSessionChange)
+class CourtSessionChangeAdmin(admin.ModelAdmin):
+    list_display = ("created", "signature", "kind", "court_case", "court_session", "workflow_id")
+    list_filter = ("kind",)
+    search_fields = ("signature", "court_case__signature_key", "workflow_id")
+    date_hierarchy = "created"
+    raw_id_fields = ("court_session", "court_case")
