@@ -7,7 +7,7 @@ import io
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,7 @@ from poradnia.outbox.models import OutboxEmail
 from tests.conftest import SHARED
 from tests.courtdata import duplicates, make_case, track
 from tests.dbthread import in_db_thread
+from tests.support.pagecopies import starting
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,6 +72,9 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
 ) -> None:
     bialystok, krakow, gliwice = await in_db_thread(real_cases)
     job = CourtSessionSyncInput(court_ids=await in_db_thread(court_ids, *PAGE_KEYS))
+    # Bialystok's hearings moved into the future: a hearing whose date has passed is held, never updated.
+    page = starting((SHARED / "pages" / "WSA_Bialystok.html").read_bytes(), date(2026, 12, 2))
+    real_standin.set_page("WSA_Bialystok", page)
     async with run_worker():
         first = await run_sync(temporal_client, task_queue, job)
         assert first.status == "completed_success", first.errors
@@ -80,7 +84,7 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
         def check_first() -> None:
             bk = list(CourtSession.objects.filter(court_case__case=bialystok.case).select_related("event"))
             assert [(s.date.isoformat(), s.slot, s.event.time.astimezone(WARSAW).strftime("%H:%M")) for s in bk] == [
-                ("2022-01-18", 0, "09:45"), ("2022-01-18", 1, "14:00")]
+                ("2027-01-20", 0, "09:45"), ("2027-01-20", 1, "14:00")]
             kr = list(CourtSession.objects.filter(court_case__case=krakow.case).select_related("event"))
             assert [(s.slot, s.event.time.astimezone(WARSAW).strftime("%H:%M")) for s in kr] == [(0, "00:00"),
                                                                                                    (1, "11:00")]
@@ -99,8 +103,7 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
             "completed_success", 0, 0, 0)
         assert len(mail.outbox) == 7
 
-        page = (SHARED / "pages" / "WSA_Bialystok.html").read_bytes()
-        row = b"<tr class='alt'><td>II SA/Bk 818/21</td>\n\t<td>2022-01-18</td>\t\n\t<td>14:00</td>"
+        row = b"<tr class='alt'><td>II SA/Bk 818/21</td>\n\t<td>2027-01-20</td>\t\n\t<td>14:00</td>"
         assert page.count(row) == 1
         real_standin.set_page("WSA_Bialystok", page.replace(row, row.replace(b"14:00", b"15:30")))
         third = await run_sync(temporal_client, task_queue, job)
@@ -215,21 +218,21 @@ def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -
     from activities.court_sessions import SyncCourtInput, sync_court
 
     tracked = make_case()
-    track(tracked.case, "WSA_Opole", "II SA/Op 1/26")
-    track(tracked.case, "WSA_Opole", "II SA/Op 2/26")
+    first = track(tracked.case, "WSA_Opole", "II SA/Op 1/26")
+    second = track(tracked.case, "WSA_Opole", "II SA/Op 2/26")
     page = generate_page([SyntheticRow("II SA/Op 1/26", "2026-12-01", "10:00"),
                           SyntheticRow("II SA/Op 2/26", "2026-12-02", "11:00")])
     court_id = Court.objects.get(parser_key="WSA_Opole").pk
     with StandIn({"WSA_Opole": page}) as standin:
         settings.EWOKANDA_BASE_URL = standin.base_url
-        # A previous attempt heartbeated that it wrote the first group and then died; its own
+        # A previous attempt heartbeated that it wrote the first court case and then died; its own
         # transaction had committed, but here we leave it out so that skipping is observable.
         env = ActivityEnvironment()
         env.info = replace(env.info, attempt=2, heartbeat_details=[
-            {"groups_done": ["II SA/OP 1/26|2026-12-01"], "sessions_created": 1, "emails_queued": 1}])
+            {"groups_done": [str(first.pk)], "sessions_created": 1, "emails_queued": 1}])
         beats: list = []
         env.on_heartbeat = lambda *details: beats.append(details[0])
         summary = env.run(sync_court, SyncCourtInput(court_id=court_id))
     assert (summary.attempt, summary.resumed_groups, summary.sessions_created) == (2, 1, 2)
     assert list(CourtSession.objects.values_list("court_case__signature", flat=True)) == ["II SA/Op 2/26"]
-    assert beats[-1]["groups_done"] == ["II SA/OP 1/26|2026-12-01", "II SA/OP 2/26|2026-12-02"]
+    assert beats[-1]["groups_done"] == [str(first.pk), str(second.pk)]

@@ -369,7 +369,16 @@ def _sessions(court_case: CourtCase) -> list[CourtSession]:
 
 
 def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncCounts) -> None:
-    plan = plan_case(_sessions(court_case), rows, today=ctx.today, coverage=ctx.coverage, missing_runs=ctx.missing_runs,
+    sessions = _sessions(court_case)
+    next_slot: dict[date, int] = defaultdict(int)
+    for s in sessions:
+        next_slot[s.date] = max(next_slot[s.date], s.slot + 1)
+
+    def slot_for(day: date) -> int:
+        next_slot[day] += 1
+        return next_slot[day] - 1
+
+    plan = plan_case(sessions, rows, today=ctx.today, coverage=ctx.coverage, missing_runs=ctx.missing_runs,
                      run_id=ctx.run_id)
 
     def add(action: str, day: date, slot: int, moment: datetime) -> None:
@@ -390,10 +399,10 @@ def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], 
             counts.sessions_unchanged += 1
     for row in plan.created:
         counts.sessions_created += 1
-        add("create", _local_day(row.time), -1, row.time)
+        add("create", _local_day(row.time), slot_for(_local_day(row.time)), row.time)
     for _session, row in plan.moved:
         counts.sessions_moved += 1
-        add("moved", _local_day(row.time), -1, row.time)
+        add("moved", _local_day(row.time), slot_for(_local_day(row.time)), row.time)
     for session in plan.not_listed:
         counts.sessions_not_listed += 1
         add("not_listed", session.date, session.slot, session.event.time)

@@ -1,0 +1,101 @@
+"""Copies of the real eWokanda pages, changed at test time the way courts change them.
+
+Every helper takes page bytes and returns new bytes; the originals in ../shared/ewokanda are never
+written. Rows are found in the ``table id="tabela"`` between one ``<tr`` and the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_TABLE = re.compile(rb"<table[^>]*id=['\"]?tabela", re.IGNORECASE)
+_TR = re.compile(rb"<tr[\s>]", re.IGNORECASE)
+_DATE_CELL = re.compile(rb"<td>(\d{4}-\d{2}-\d{2})</td>")
+_CELLS = re.compile(rb"<td[^>]*>(.*?)</td>", re.DOTALL)
+
+
+@dataclass
+class Rows:
+    head: bytes  # everything up to the first body row (the header row included)
+    rows: list[bytes]
+    tail: bytes  # from </table> on
+
+    def join(self) -> bytes:
+        return self.head + b"".join(self.rows) + self.tail
+
+
+def split(page: bytes) -> Rows:
+    table = _TABLE.search(page)
+    assert table is not None, "no tabela table"
+    end = page.lower().index(b"</table", table.end())
+    starts = [m.start() for m in _TR.finditer(page, table.end(), end)]
+    body = starts[1:]  # the first <tr> is the header
+    rows = [page[a:b] for a, b in zip(body, [*body[1:], end], strict=True)]
+    return Rows(page[:body[0]], rows, page[end:])
+
+
+def cells(row: bytes) -> list[str]:
+    return [c.decode("utf-8", "replace").strip() for c in _CELLS.findall(row)]
+
+
+def first_date(page: bytes) -> date:
+    return min(date.fromisoformat(m.decode()) for m in _DATE_CELL.findall(page))
+
+
+def shift_dates(page: bytes, days: int) -> bytes:
+    """Every hearing ``days`` later (the real pages are old; states depend on today)."""
+    return _DATE_CELL.sub(
+        lambda m: b"<td>" + (date.fromisoformat(m.group(1).decode()) + timedelta(days=days)).isoformat().encode()
+        + b"</td>", page)
+
+
+def starting(page: bytes, day: date) -> bytes:
+    """The page shifted so that its first hearing is on ``day``."""
+    return shift_dates(page, (day - first_date(page)).days)
+
+
+def _is(row: bytes, signature: str, day: str, time: str | None) -> bool:
+    c = cells(row)
+    return len(c) >= 3 and c[0] == signature and c[1] == day and (time is None or c[2] == time)
+
+
+def find(page: bytes, signature: str, day: str | None = None) -> list[tuple[str, str]]:
+    """(date, time) of the signature's rows."""
+    return [(c[1], c[2]) for c in map(cells, split(page).rows) if c and c[0] == signature
+            and (day is None or c[1] == day)]
+
+
+def drop(page: bytes, signature: str, day: str, time: str | None = None) -> bytes:
+    """The page without that hearing's row (exactly one must match)."""
+    parts = split(page)
+    kept = [r for r in parts.rows if not _is(r, signature, day, time)]
+    assert len(kept) == len(parts.rows) - 1, f"{signature} {day} {time}: {len(parts.rows) - len(kept)} rows"
+    parts.rows = kept
+    return parts.join()
+
+
+def move(page: bytes, signature: str, day: str, time: str, new_day: str, new_time: str) -> bytes:
+    """That hearing's row with another date and hour (left where it was: pages need not be sorted)."""
+    parts = split(page)
+    hits = [i for i, r in enumerate(parts.rows) if _is(r, signature, day, time)]
+    assert len(hits) == 1, hits
+    row = parts.rows[hits[0]]
+    row = row.replace(f"<td>{day}</td>".encode(), f"<td>{new_day}</td>".encode(), 1)
+    row = row.replace(f"<td>{time}</td>".encode(), f"<td>{new_time}</td>".encode(), 1)
+    parts.rows[hits[0]] = row
+    return parts.join()
+
+
+def cut_in_half(page: bytes) -> bytes:
+    """The page as a dropped connection leaves it: half its rows, no ``</table>`` and nothing after."""
+    parts = split(page)
+    return parts.head + b"".join(parts.rows[:len(parts.rows) // 2])
+
+
+def without_rows_of(page: bytes, keep: int) -> bytes:
+    """A well-formed page that lists only its first ``keep`` rows (a drifted page)."""
+    parts = split(page)
+    parts.rows = parts.rows[:keep]
+    return parts.join()
