@@ -29,7 +29,8 @@ class Rows:
 def split(page: bytes) -> Rows:
     table = _TABLE.search(page)
     assert table is not None, "no tabela table"
-    end = page.lower().index(b"</table", table.end())
+    end = page.lower().find(b"</table", table.end())
+    end = len(page) if end == -1 else end  # a page cut short
     starts = [m.start() for m in _TR.finditer(page, table.end(), end)]
     body = starts[1:]  # the first <tr> is the header
     rows = [page[a:b] for a, b in zip(body, [*body[1:], end], strict=True)]
