@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -324,7 +325,9 @@ def sync_court_rows(
     if coverage is None:
         coverage = PageCoverage(*page_dates(rows), complete=True)
     now = now or datetime.now(UTC)
-    ctx = SyncContext(court=court, now=now, workflow_id=workflow_id, run_id=run_id or workflow_id,
+    # The run id makes a retried attempt count a miss once; a caller without one (--inline) is its own run.
+    run_id = run_id or workflow_id or f"inline-{uuid.uuid4()}"
+    ctx = SyncContext(court=court, now=now, workflow_id=workflow_id, run_id=run_id,
                       coverage=coverage, missing_runs=max(1, settings.COURT_SESSION_MISSING_RUNS))
     counts = counts or CourtSyncCounts()
     tracked = tracked_cases(court)

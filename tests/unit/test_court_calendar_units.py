@@ -161,3 +161,16 @@ def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -
     co_party = add(second, "II SA/Op 12/26")
     assert co_party.status_code == 302, co_party.content.decode()[:2000]
     assert CourtCase.objects.filter(case=second).count() == 1
+
+
+def test_runs_without_an_id_count_each_miss(settings) -> None:
+    """``--inline`` passes no run id: every call is a run of its own, so two misses make it not listed."""
+    settings.COURT_SESSION_MISSING_RUNS = 2
+    case = new_case("A", "anna")
+    CourtCase.objects.create(court=opole(), signature=SIG, case=case, created_by=case.client)
+    other = row(8, signature="II SA/Op 99/26")
+    sync_court_rows(opole(), [row(10), other], now=NOW)
+    sync_court_rows(opole(), [other], now=NOW)
+    assert CourtSession.objects.get().state == "listed"
+    sync_court_rows(opole(), [other], now=NOW)
+    assert CourtSession.objects.get().state == "not_listed"
