@@ -41,6 +41,8 @@ def start_demo(data_dir: Path, per_court: int = 3) -> dict[str, str]:
              for i, (key, _) in enumerate(COURTS)}
     _standin = StandIn(pages, port=DEMO_PORT).start()
     settings.EWOKANDA_BASE_URL = _standin.base_url
+    # The worker is not running yet: the demo's cases wait for a run the user starts (below), not a lookup each.
+    settings.COURT_LOOKUP_ON_REGISTRATION = False
     tracked = 0
     for key, body in pages.items():
         rows = parse_page(body, court=key).rows
