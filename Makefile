@@ -20,17 +20,17 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 dev: install
-	$(PY) -m poradnia.dev
+	$(PY) -m devtools.dev
 
 demo: install
-	$(PY) -m poradnia.dev --demo
+	$(PY) -m devtools.dev --demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
 test: install-dev lint browser compose-check
 	$(PY) -m pytest --durations=15
-	$(PY) -m poradnia.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
+	$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
 
 # Headless Chromium for the admin's browser test (Debian packages; the test fails without it under CI=true).
 browser:

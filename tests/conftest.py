@@ -1,7 +1,7 @@
 """Shared fixtures: a real Temporal dev server, real databases, real worker processes.
 
 The suite runs once on SQLite (``pytest``) and the database tests again on a throwaway PostgreSQL
-cluster (``python -m poradnia.pgcluster run -- pytest -m django_db``); ``make test`` does both.
+cluster (``python -m devtools.pgcluster run -- pytest -m django_db``); ``make test`` does both.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from django.conf import settings
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from poradnia.devserver import TemporalDevServer
-from tests.processes import WorkerProcess
+from devtools.devserver import TemporalDevServer
+from devtools.processes import WorkerProcess
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
+# Shared fixtures live in tests/support (never in a test module); registered here for every tier.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")
