@@ -21,7 +21,6 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleOverlapPolicy,
-    ScheduleRange,
     ScheduleSpec,
     WorkflowExecutionStatus,
 )
@@ -31,26 +30,9 @@ from devtools.devserver import TemporalDevServer
 from schedules import declared
 from schedules.declared import SCHEDULES, at
 from schedules.sync import describe_or_none, sync_schedules
-from schedules.words import duration_in_words, spec_in_words
-from tests.support.schedulesupport import connect_to, describe, temporal_cli, wait_until
-from workflows import WORKFLOWS
+from tests.support.schedulesupport import EVERY, EXPECTED, R, connect_to, describe, temporal_cli, wait_until
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-R = ScheduleRange
-EVERY = {"second": (R(0),), "day_of_month": (R(1, 31),), "month": (R(1, 12),), "day_of_week": (R(0, 6),)}
-# id -> (workflow type, calendar fields that differ from "every", catch-up window)
-EXPECTED = {
-    "court-session-parser": ("CourtSessionSyncWorkflow", {"hour": (R(23),), "minute": (R(10),)}, timedelta(days=1)),
-    "event-reminders": ("EventRemindersWorkflow", {"hour": (R(12),), "minute": (R(0),)}, timedelta(days=1)),
-    "old-cases-reminder": ("OldCasesReminderWorkflow",
-                           {"hour": (R(6),), "minute": (R(0),), "day_of_month": (R(2),)}, timedelta(days=31)),
-    "clear-sessions": ("ClearSessionsWorkflow", {"hour": (R(0),), "minute": (R(0),)}, timedelta(days=1)),
-    "court-parser-monitor": ("CourtParserMonitorWorkflow",
-                             {"hour": (R(6),), "minute": (R(0),), "day_of_week": (R(0),)}, timedelta(days=7)),
-    "health-check": ("HealthCheckWorkflow", {"hour": (R(0, 23),), "minute": (R(0),)}, timedelta(hours=1)),
-}
-
-
 @pytest.fixture
 async def ns_client(temporal_server: TemporalDevServer, schedule_namespace: str) -> Client:
     """A Temporal client on the test's own namespace."""
@@ -59,35 +41,6 @@ async def ns_client(temporal_server: TemporalDevServer, schedule_namespace: str)
 
 def outcomes(lines) -> dict[str, str]:
     return {line.schedule_id: line.outcome for line in lines}
-
-
-def test_declared_schedules_name_registered_workflows_and_warsaw_time() -> None:
-    registered = {w.__temporal_workflow_definition.name for w in WORKFLOWS}  # type: ignore[attr-defined]
-    assert [entry.id for entry in SCHEDULES] == list(EXPECTED)
-    for entry in SCHEDULES:
-        assert entry.workflow in registered, entry.id
-        assert entry.workflow == EXPECTED[entry.id][0]
-        assert entry.time_zone == "Europe/Warsaw" and entry.overlap == ScheduleOverlapPolicy.SKIP
-        assert entry.memo()["managed-by"] == "poradnia" and entry.memo()["description"] == entry.description
-
-
-def test_specs_in_words() -> None:
-    words = {entry.id: spec_in_words(ScheduleSpec(calendars=[entry.calendar], time_zone_name=entry.time_zone))
-             for entry in SCHEDULES}
-    assert words == {
-        "court-session-parser": "daily at 23:10 (Europe/Warsaw)",
-        "event-reminders": "daily at 12:00 (Europe/Warsaw)",
-        "old-cases-reminder": "monthly on day 2 at 06:00 (Europe/Warsaw)",
-        "clear-sessions": "daily at 00:00 (Europe/Warsaw)",
-        "court-parser-monitor": "weekly on Sunday at 06:00 (Europe/Warsaw)",
-        "health-check": "hourly at minute 0 (Europe/Warsaw)",
-    }
-    odd = at(8, 30)
-    odd.hour = (R(8, 18, 2),)
-    assert spec_in_words(ScheduleSpec(calendars=[odd])) == (
-        "calendar second=0 minute=30 hour=8-18/2 day_of_month=1-31 month=1-12 day_of_week=0-6 year=* (UTC)")
-    assert [duration_in_words(timedelta(**kw)) for kw in ({"days": 7}, {"hours": 1}, {"seconds": 90})] == [
-        "7 days", "1 hour", "90 seconds"]
 
 
 async def test_sync_creates_the_six_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:

@@ -1,11 +1,17 @@
-"""Walk every payload of a Temporal history (or any API message), for the encryption tests."""
+"""For the encryption tests: keys, plain payloads, the codec protocol's JSON, and a walk over every payload."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
+from typing import Any
 
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
+from temporalio.converter import DataConverter
+
+from poradnia.codec import generate_key
 
 # Indexed by the server, never passed through a codec (and ours hold nothing personal).
 NOT_ENCODED = frozenset({"search_attributes", "indexed_fields"})
@@ -36,3 +42,23 @@ def decrypt_all(message: Message, codec) -> Message:
     for payload in payloads_in(copy):
         payload.CopyFrom(codec.decrypt(payload))
     return copy
+
+
+K1, K2, K3 = generate_key(), generate_key(), generate_key()
+SECRET = "Skarga Anny Kowalskiej na decyzję wojewody"  # personal data as it would sit in a payload
+
+
+def json_payload(value: Any) -> Payload:
+    return DataConverter.default.payload_converter.to_payloads([value])[0]
+
+
+def payloads_json(*payloads: Payload) -> str:
+    """The codec protocol's body: Payloads as protobuf JSON (base64 metadata values and data)."""
+    return json.dumps({"payloads": [
+        {"metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+         "data": base64.b64encode(p.data).decode()} for p in payloads]})
+
+
+def from_json(body: bytes) -> list[Payload]:
+    return [Payload(metadata={k: base64.b64decode(v) for k, v in p.get("metadata", {}).items()},
+                    data=base64.b64decode(p.get("data", ""))) for p in json.loads(body)["payloads"]]

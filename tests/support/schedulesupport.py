@@ -13,11 +13,27 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from temporalio.client import Client, ScheduleDescription, ScheduleState
+from temporalio.client import Client, ScheduleDescription, ScheduleRange, ScheduleState
 
 from devtools.devserver import TemporalDevServer, bundled_binary
+
+# What schedules/declared.py must declare, for the unit and the dev-server tests alike.
+R = ScheduleRange
+EVERY = {"second": (R(0),), "day_of_month": (R(1, 31),), "month": (R(1, 12),), "day_of_week": (R(0, 6),)}
+# id -> (workflow type, calendar fields that differ from "every", catch-up window)
+EXPECTED = {
+    "court-session-parser": ("CourtSessionSyncWorkflow", {"hour": (R(23),), "minute": (R(10),)}, timedelta(days=1)),
+    "event-reminders": ("EventRemindersWorkflow", {"hour": (R(12),), "minute": (R(0),)}, timedelta(days=1)),
+    "old-cases-reminder": ("OldCasesReminderWorkflow",
+                           {"hour": (R(6),), "minute": (R(0),), "day_of_month": (R(2),)}, timedelta(days=31)),
+    "clear-sessions": ("ClearSessionsWorkflow", {"hour": (R(0),), "minute": (R(0),)}, timedelta(days=1)),
+    "court-parser-monitor": ("CourtParserMonitorWorkflow",
+                             {"hour": (R(6),), "minute": (R(0),), "day_of_week": (R(0),)}, timedelta(days=7)),
+    "health-check": ("HealthCheckWorkflow", {"hour": (R(0, 23),), "minute": (R(0),)}, timedelta(hours=1)),
+}
 
 T = TypeVar("T")
 

@@ -1,18 +1,13 @@
-"""Payload encryption: the codec itself, key rotation, the codec server, and a real court run's history."""
+"""Payload encryption on the wire: the codec server, and a real court run's history (the codec itself: tests/unit)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import uuid
-from typing import Any
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
-from temporalio.api.common.v1 import Payload
 from temporalio.api.history.v1 import History
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.worker import Replayer
 
 from devtools.devserver import TemporalDevServer, bundled_binary
@@ -23,99 +18,27 @@ from poradnia.codec import (
     ENCODING,
     KEY_ID_METADATA,
     EncryptionCodec,
-    PayloadDecryptionError,
     codec_from_settings,
-    generate_key,
-    parse_keys,
     replayer_data_converter,
 )
-from poradnia.temporal import client_connect_config, connect
-from tests.support.codecsupport import decrypt_all, payloads_in
+from poradnia.temporal import connect
+from tests.support.codecsupport import (
+    K1,
+    K2,
+    K3,
+    SECRET,
+    decrypt_all,
+    from_json,
+    json_payload,
+    payloads_in,
+    payloads_json,
+)
 from tests.support.courtdata import make_case, track
 from tests.support.dbthread import in_db_thread
 from workflows import WORKFLOWS
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
-K1, K2, K3 = generate_key(), generate_key(), generate_key()
-SECRET = "Skarga Anny Kowalskiej na decyzję wojewody"  # personal data as it would sit in a payload
 TOKEN = "codec-test-token-" + uuid.uuid4().hex
-
-
-def json_payload(value: Any) -> Payload:
-    return DataConverter.default.payload_converter.to_payloads([value])[0]
-
-
-def payloads_json(*payloads: Payload) -> str:
-    """The codec protocol's body: Payloads as protobuf JSON (base64 metadata values and data)."""
-    return json.dumps({"payloads": [
-        {"metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
-         "data": base64.b64encode(p.data).decode()} for p in payloads]})
-
-
-def from_json(body: bytes) -> list[Payload]:
-    return [Payload(metadata={k: base64.b64decode(v) for k, v in p.get("metadata", {}).items()},
-                    data=base64.b64decode(p.get("data", ""))) for p in json.loads(body)["payloads"]]
-
-
-# --- the codec ------------------------------------------------------------------------------------
-
-def test_encrypts_with_the_first_key_and_round_trips() -> None:
-    codec = EncryptionCodec.from_spec(f"k2:{K2},k1:{K1}")
-    plain = json_payload({"description": SECRET})
-    encrypted = codec.encrypt(plain)
-    assert encrypted.metadata["encoding"] == ENCODING and encrypted.metadata[KEY_ID_METADATA] == b"k2"
-    assert SECRET.encode() not in encrypted.SerializeToString() and b"json/plain" not in encrypted.data
-    assert codec.encrypt(plain).data != encrypted.data  # a fresh nonce each time
-    assert codec.decrypt(encrypted) == plain
-
-
-def test_rotation_keeps_old_payloads_readable_and_an_unknown_key_fails_clearly() -> None:
-    old = EncryptionCodec.from_spec(f"k1:{K1}").encrypt(json_payload(SECRET))
-    rotated = EncryptionCodec.from_spec(f"k2:{K2},k1:{K1}")
-    assert rotated.decrypt(old) == json_payload(SECRET)
-    assert rotated.encrypt(json_payload(SECRET)).metadata[KEY_ID_METADATA] == b"k2"
-    with pytest.raises(PayloadDecryptionError, match=r"key id 'k1'.*configured: k3"):
-        EncryptionCodec.from_spec(f"k3:{K3}").decrypt(old)
-    with pytest.raises(PayloadDecryptionError, match="key id 'k1'.*configured: none"):
-        EncryptionCodec({}).decrypt(old)
-
-
-def test_tampered_or_relabelled_payloads_fail_authentication() -> None:
-    codec = EncryptionCodec.from_spec(f"k2:{K2},k1:{K1}")
-    encrypted = codec.encrypt(json_payload(SECRET))
-    flipped = Payload(metadata=dict(encrypted.metadata), data=encrypted.data[:-1] + bytes([encrypted.data[-1] ^ 1]))
-    with pytest.raises(PayloadDecryptionError, match="failed authentication"):
-        codec.decrypt(flipped)
-    relabelled = Payload(metadata={**encrypted.metadata, KEY_ID_METADATA: b"k1"}, data=encrypted.data)
-    with pytest.raises(PayloadDecryptionError, match="failed authentication"):
-        codec.decrypt(relabelled)
-
-
-def test_payloads_from_before_encryption_decode_unchanged() -> None:
-    plain = json_payload({"status": "completed_success"})
-    assert EncryptionCodec.from_spec(f"k1:{K1}").decrypt(plain) is plain
-
-
-@pytest.mark.parametrize(("spec", "message"), [
-    ("k1", "must be <key id>:<base64 key>"),
-    ("k1:not base64!", "'k1' is not valid base64"),
-    (f"k1:{base64.b64encode(b'short').decode()}", "'k1' is 5 bytes, AES-256 needs 32"),
-    (f"k1:{K1},k1:{K2}", "'k1' appears twice"),
-    (f"bad id:{K1}", "must be <key id>:<base64 key>"),
-])
-def test_malformed_keys_are_refused_without_echoing_them(spec: str, message: str) -> None:
-    with pytest.raises(ImproperlyConfigured, match=message) as error:
-        parse_keys(spec)
-    assert K1 not in str(error.value) and K2 not in str(error.value)
-
-
-def test_client_config_gets_the_codec_only_when_keys_are_set(settings) -> None:
-    settings.PAYLOAD_ENCRYPTION_KEYS = ""
-    assert "data_converter" not in client_connect_config()
-    settings.PAYLOAD_ENCRYPTION_KEYS = f"k1:{K1}"
-    converter = client_connect_config()["data_converter"]
-    assert isinstance(converter.payload_codec, EncryptionCodec) and converter.payload_codec.key_id == "k1"
-    assert isinstance(converter.failure_converter, DefaultFailureConverterWithEncodedAttributes)  # messages too
 
 
 # --- the codec server -----------------------------------------------------------------------------
