@@ -126,6 +126,7 @@ def test_dockerfile_runs_as_a_non_root_user_and_downloads_only_from_the_package_
     assert "pip install -r" in dockerfile and "collectstatic" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", ".git", "var"} <= set(ignored)
+    assert {"tests", "devtools", "bench"} <= set(ignored)  # dev and test tooling stays out of the image
 
 
 # --- production settings --------------------------------------------------------------------------
