@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.paths import SHARED
 
+pytestmark = pytest.mark.bench
 ROOT = Path(__file__).resolve().parents[2]
 
 
