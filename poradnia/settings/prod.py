@@ -13,7 +13,7 @@ from .base import ALLOWED_HOSTS, SECRET_KEY
 
 HINT = "(see .env.example; for a laptop use DJANGO_SETTINGS_MODULE=poradnia.settings.dev, as make dev does)"
 if not SECRET_KEY:
-    raise ImproperlyConfigured(f"SECRET_KEY must be set when DEBUG is off (poradnia.settings.prod) {HINT}")
+    raise ImproperlyConfigured(f"SECRET_KEY must be set in production (poradnia.settings.prod) {HINT}")
 if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(f"ALLOWED_HOSTS must be set when DEBUG is off (poradnia.settings.prod): the host "
+    raise ImproperlyConfigured(f"ALLOWED_HOSTS must be set in production (poradnia.settings.prod): the host "
                                f"names the admin is served under, e.g. poradnia.example.org {HINT}")
