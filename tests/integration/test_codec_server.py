@@ -7,6 +7,7 @@ import base64
 import uuid
 
 import pytest
+from temporalio.api.common.v1 import Payload
 from temporalio.api.history.v1 import History
 from temporalio.worker import Replayer
 
@@ -93,6 +94,14 @@ def test_codec_server_refuses_everybody_else(client, codec_settings, django_user
     unknown = payloads_json(EncryptionCodec.from_spec(f"k3:{K3}").encrypt(json_payload(SECRET)))
     failed = post(client, "/codec/decode", unknown)
     assert failed.status_code == 422 and "'k3'" in failed.json()["error"]
+
+
+@pytest.mark.django_db
+def test_codec_server_answers_400_for_a_payload_shorter_than_the_nonce(client, codec_settings) -> None:
+    truncated = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"\x01\x02\x03")
+    response = post(client, "/codec/decode", payloads_json(truncated), Authorization=f"Bearer {TOKEN}")
+    assert response.status_code == 400, response.content
+    assert "3 bytes, shorter than its nonce and tag" in response.json()["error"]
 
 
 @pytest.mark.django_db

@@ -12,7 +12,9 @@ from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 from poradnia.codec import (
     ENCODING,
     KEY_ID_METADATA,
+    NONCE_BYTES,
     EncryptionCodec,
+    MalformedPayloadError,
     PayloadDecryptionError,
     parse_keys,
 )
@@ -57,6 +59,13 @@ def test_tampered_or_relabelled_payloads_fail_authentication() -> None:
     relabelled = Payload(metadata={**encrypted.metadata, KEY_ID_METADATA: b"k1"}, data=encrypted.data)
     with pytest.raises(PayloadDecryptionError, match="failed authentication"):
         codec.decrypt(relabelled)
+
+
+@pytest.mark.parametrize("length", [0, 5, NONCE_BYTES, NONCE_BYTES + 15])
+def test_a_payload_too_short_for_nonce_and_tag_fails_clearly(length: int) -> None:
+    short = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"\x00" * length)
+    with pytest.raises(MalformedPayloadError, match=rf"key id 'k1' is {length} bytes, shorter than its nonce"):
+        EncryptionCodec.from_spec(f"k1:{K1}").decrypt(short)
 
 
 def test_payloads_from_before_encryption_decode_unchanged() -> None:
