@@ -15,16 +15,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from temporalio.client import Client
 
+from devtools.smtp import SmtpReceiver
+from devtools.standin import StandIn
 from poradnia.events.models import Event, Reminder
 from poradnia.judgements.models import Court, CourtSession, CourtSessionChange
-from poradnia.judgements.standin import StandIn
 from poradnia.judgements.sync import NOT_LISTED_PREFIX
 from poradnia.monitoring.models import CourtPageStat, JobRun
-from tests.conftest import SHARED
-from tests.courtdata import duplicates, make_case, track
-from tests.dbthread import in_db_thread
-from tests.smtp import SmtpReceiver
 from tests.support import pagecopies
+from tests.support.courtdata import duplicates, make_case, track
+from tests.support.dbthread import in_db_thread
+from tests.support.paths import SHARED
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from temporalio.client import Client
 
-from poradnia.devserver import free_port
+from devtools.devserver import free_port
+from devtools.standin import StandIn
 from poradnia.judgements.lookup_contract import CourtLookupResult, lookup_workflow_id
 from poradnia.judgements.models import CourtCase, CourtSession
-from poradnia.judgements.standin import StandIn
 from poradnia.monitoring.models import JobRun
-from tests.conftest import SHARED
-from tests.courtdata import make_case, track
-from tests.dbthread import in_db_thread
 from tests.support import pagecopies
+from tests.support.courtdata import make_case, track
+from tests.support.dbthread import in_db_thread
+from tests.support.paths import SHARED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.court_lookup]
 WARSAW = ZoneInfo("Europe/Warsaw")
