@@ -1,4 +1,4 @@
-"""Re-record the workflow histories the replay tests check: ``python -m tests.support.record_histories``.
+"""Re-record the workflow histories the replay tests check: ``python -m tests.support.record_histories [KIND...]``.
 
 Runs one real execution of every workflow kind (a headless dev server, an in-process worker, a temp
 SQLite database, the eWokanda stand-in) and writes each history as JSON to tests/histories/. Re-record
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "histories"
 
 
-async def record(out: Path) -> list[Path]:
+async def record(out: Path, only: set[str] | None = None) -> list[Path]:
     from temporalio.client import Client
 
     from devtools.devserver import TemporalDevServer
@@ -24,9 +24,11 @@ async def record(out: Path) -> list[Path]:
     from devtools.synthetic import SyntheticRow, generate_page, random_rows
     from poradnia.cases.models import Case
     from poradnia.events.models import Event
+    from poradnia.judgements.lookup_contract import LOOKUP_SIGNAL, CourtLookupInput, CourtLookupRequest
     from poradnia.judgements.models import Court
     from tests.support.courtdata import make_case, track
     from worker import DjangoActivityExecutor, build_worker
+    from workflows.court_lookup import CourtLookupWorkflow
     from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
     from workflows.health import HealthCheckWorkflow
     from workflows.monitor import CourtParserMonitorInput, CourtParserMonitorWorkflow
@@ -41,6 +43,7 @@ async def record(out: Path) -> list[Path]:
         return list(Court.objects.filter(parser_key__in=["WSA_Opole", "WSA_Lodz"]).values_list("pk", flat=True))
 
     ids = await asyncio.to_thread(prepare)
+    opole = await asyncio.to_thread(lambda: Court.objects.get(parser_key="WSA_Opole").pk)
     pages = {
         "WSA_Opole": generate_page([SyntheticRow("II SA/Op 1/26", "2026-12-01", "10:00"),
                                     SyntheticRow("II SA/Op 1/26", "2026-12-01", "12:00"),
@@ -55,7 +58,11 @@ async def record(out: Path) -> list[Path]:
         ("EventRemindersWorkflow", EventRemindersWorkflow.run, None),
         ("OldCasesReminderWorkflow", OldCasesReminderWorkflow.run, None),
         ("ClearSessionsWorkflow", ClearSessionsWorkflow.run, None),
+        ("CourtLookupWorkflow", CourtLookupWorkflow.run,
+         CourtLookupInput(court_id=opole, parser_key="WSA_Opole", quiet_s=0.5, max_wait_s=5)),
     ]
+    signals = {"CourtLookupWorkflow": {"start_signal": LOOKUP_SIGNAL,
+                                       "start_signal_args": [CourtLookupRequest(court_case_id=1)]}}
     written = []
     with TemporalDevServer() as server, StandIn(pages) as standin:
         from django.conf import settings
@@ -68,8 +75,11 @@ async def record(out: Path) -> list[Path]:
         with DjangoActivityExecutor(max_workers=8) as pool:
             async with build_worker(client, "replay", pool):
                 for name, run, arg in runs:
+                    if only and name not in only:
+                        continue
                     handle = await client.start_workflow(run, *([arg] if arg is not None else []),
-                                                         id=f"replay-{name}", task_queue="replay")
+                                                         id=f"replay-{name}", task_queue="replay",
+                                                         **signals.get(name, {}))
                     await handle.result()
                     history = await handle.fetch_history()
                     path = out / f"{name}.json"
@@ -91,7 +101,7 @@ def main() -> int:
     workdir = setup_django(None)
     try:
         OUT.mkdir(exist_ok=True)
-        for path in asyncio.run(record(OUT)):
+        for path in asyncio.run(record(OUT, set(sys.argv[1:]) or None)):
             print(f"recorded {path.relative_to(ROOT)}")
     finally:
         cleanup(workdir)
