@@ -7,6 +7,7 @@ the same page changes nothing and sends nothing.
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -299,3 +300,44 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
     assert session.event_id != old_event and (session.slot, session.state) == (0, "listed")
     assert subjects(smtp) == [f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {signature} {day} {time}"] * 2
     assert [k for k, _, _ in await in_db_thread(cal.history)] == ["created", "created"]
+
+
+async def test_inline_runs_leave_the_same_calendar_as_workflow_runs(
+    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+) -> None:
+    """The drop / restore scenario twice, once on Temporal and once with ``--inline``: the same calendar."""
+    from django.core.management import call_command
+
+    [(day, early), _] = pagecopies.find(page, PAIR)
+    pages = [page, pagecopies.drop(page, PAIR, day, early), pagecopies.drop(page, PAIR, day, early), page]
+
+    def snapshot(cal: Calendar) -> tuple:
+        events = [(s.event.text, s.event.deadline, s.event.created_by.username)
+                  for s in CourtSession.objects.filter(court_case=cal.court_case).select_related("event__created_by")]
+        return cal.sessions(), events, cal.history()
+
+    def forget(cal: Calendar) -> None:
+        cal.tracked.case.delete()  # its court case, sessions, events and history go with it
+
+    async def scenario(runner) -> tuple:
+        cal = await in_db_thread(Calendar, PAIR)
+        start = len(smtp.messages)
+        for body in pages:
+            standin.set_page(KEY, body)
+            await runner()
+        mails = [subject(m).split("] ", 1)[1] for m in smtp.messages[start:]]
+        state = (*await in_db_thread(snapshot, cal), mails)
+        await in_db_thread(forget, cal)
+        return state
+
+    def inline() -> None:
+        call_command("run_court_session_parser", "--inline", "--parser", KEY, stdout=io.StringIO())
+
+    async with run_worker():
+        on_temporal = await scenario(lambda: run(temporal_client, task_queue))
+    in_process = await scenario(lambda: in_db_thread(inline))
+    assert on_temporal == in_process
+    sessions, _, history, mails = on_temporal
+    assert [s[2] for s in sessions] == ["listed", "listed"] and [h[0] for h in history] == [
+        "created", "created", "not_listed", "listed_again"]
+    assert len(mails) == 4
