@@ -174,3 +174,18 @@ def test_runs_without_an_id_count_each_miss(settings) -> None:
     assert CourtSession.objects.get().state == "listed"
     sync_court_rows(opole(), [other], now=NOW)
     assert CourtSession.objects.get().state == "not_listed"
+
+
+def test_admin_court_case_page_lists_its_hearings_and_their_history() -> None:
+    admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
+    case = new_case("A", "anna")
+    cc = CourtCase.objects.create(court=opole(), signature=SIG, case=case, created_by=case.client)
+    sync([row(9)], "wf-1")
+    sync([row(11)], "wf-2")
+    browser = DjangoClient()
+    browser.force_login(admin_user)
+    page = browser.get(f"/admin/judgements/courtcase/{cc.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Historia posiedzeń" in html and "zmiana godziny" in html and "wf-2" in html
+    assert browser.get("/admin/judgements/courtsessionchange/?q=ii+sa%2Fop+12%2F26").status_code == 200
