@@ -27,7 +27,6 @@ from poradnia.judgements.sync import (
     PageCoverage,
     PlannedChange,
     fetch_court,
-    page_dates,
     selected_courts,
     sync_court_rows,
     tracked_cases,
@@ -150,8 +149,8 @@ def run_court(
     resumed = len(counts.groups_done)
     tracked = tracked_cases(court)
     with (while_fetching or (lambda _: nullcontext()))(counts):
-        page, parsed = fetch_court(court)
-    first, last = page_dates(parsed.rows)
+        page = fetch_court(court, list(tracked))
+    parsed, first, last = page.parsed, page.first_date, page.last_date
     complete = not parsed.truncated and not page_drifted(court, run_id or workflow_id, parsed.rows_seen)
     if not complete:
         log.warning("court %s: page cut short or drifted (%d rows): no hearing is marked not listed",
@@ -168,7 +167,7 @@ def run_court(
         sessions_unchanged=counts.sessions_unchanged, sessions_not_listed=counts.sessions_not_listed,
         sessions_listed_again=counts.sessions_listed_again, sessions_moved=counts.sessions_moved,
         sessions_missed=counts.sessions_missed, emails_queued=counts.emails_queued,
-        bytes_fetched=len(page.body), first_date=first.isoformat() if first else "",
+        bytes_fetched=page.bytes_fetched, first_date=first.isoformat() if first else "",
         last_date=last.isoformat() if last else "", page_complete=complete,
         attempt=attempt, resumed_groups=resumed, dry_run=dry_run, planned=counts.planned,
     )

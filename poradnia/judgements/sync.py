@@ -54,7 +54,7 @@ from django.template.loader import render_to_string
 from poradnia.events.models import Event, Reminder
 from poradnia.outbox.services import enqueue
 
-from .fetcher import FetchedPage, fetch_court_page
+from .fetcher import fetch_court_page
 from .models import Court, CourtCase, CourtSession, CourtSessionChange
 from .parser import ParseResult, SessionRow, parse_page
 from .signatures import signature_key
@@ -134,10 +134,22 @@ def selected_courts(court_ids: list[int] | None = None, parser_key: str | None =
     return list(courts.order_by("parser_key"))
 
 
-def fetch_court(court: Court) -> tuple[FetchedPage, ParseResult]:
-    """Fetch a court's page and parse all of it (the page's date range needs every row).
+@dataclass
+class CourtPage:
+    """One read of a court's page: the tracked rows (and their counters) and the dates the page covers."""
 
-    Raises the fetcher's FetchError and the parser's ParseError; callers decide what is retryable.
+    parsed: ParseResult  # filtered to the tracked signatures, as the counters have always been
+    first_date: date | None
+    last_date: date | None
+    bytes_fetched: int
+
+
+def fetch_court(court: Court, signatures: Iterable[str]) -> CourtPage:
+    """Fetch a court's page, parse the tracked signatures' rows, and read the dates the whole page covers.
+
+    The dates need every row, so the page is parsed a second time in full (tens of milliseconds for a
+    thousand rows, against seconds of download); the filtered parse keeps ``bad_rows`` counting only rows
+    that may be tracked. Raises the fetcher's FetchError and the parser's ParseError.
     """
     page = fetch_court_page(
         court.url,
@@ -147,7 +159,9 @@ def fetch_court(court: Court) -> tuple[FetchedPage, ParseResult]:
         total_timeout=settings.EWOKANDA_TOTAL_TIMEOUT,
         max_bytes=settings.EWOKANDA_MAX_BYTES,
     )
-    return page, parse_page(page.body, content_type=page.content_type, court=court.parser_key)
+    parsed = parse_page(page.body, content_type=page.content_type, court=court.parser_key, signatures=signatures)
+    first, last = page_dates(parse_page(page.body, content_type=page.content_type, court=court.parser_key).rows)
+    return CourtPage(parsed, first, last, len(page.body))
 
 
 def fetch_and_parse(court: Court, signatures: Iterable[str] | None) -> ParseResult:
@@ -319,7 +333,8 @@ def sync_court_rows(
 ) -> CourtSyncCounts:
     """Apply a court's rows. ``counts`` from a previous attempt's heartbeat skips court cases already written.
 
-    ``coverage`` None: the page's dates are taken from ``rows`` and the page is trusted to be complete.
+    ``coverage``: the dates the whole page covers and whether it is complete (``run_court`` reads them);
+    None takes the dates from ``rows`` and trusts them (for callers that pass a whole page's rows).
     """
     rows = list(rows)
     if coverage is None:
