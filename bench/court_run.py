@@ -22,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from django.conf import settings
 
+    from poradnia.contracts import COURT_SESSIONS, CourtSessionSyncInput, CourtSessionSyncResult, RunStatus
     from poradnia.events.models import Event
-    from poradnia.judgements.management.commands.run_court_session_parser import run_inline
     from poradnia.judgements.models import Court, CourtSession
+    from poradnia.judgements.services import run_courts_inline
     from poradnia.judgements.standin import StandIn
     from poradnia.outbox.models import OutboxEmail
-    from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
     pages = load_pages(args.pages)
     expected_rows = track_sample(pages, args.tracked)
@@ -40,8 +40,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 from temporalio.client import Client
 
                 client = await Client.connect(server.address)
-                return await client.execute_workflow(CourtSessionSyncWorkflow.run, job,
-                                                     id=f"bench-{uuid.uuid4()}", task_queue="bench")
+                return await client.execute_workflow(COURT_SESSIONS.workflow, job, id=f"bench-{uuid.uuid4()}",
+                                                     task_queue="bench", result_type=CourtSessionSyncResult)
 
             started = now()
             result = asyncio.run(execute())
@@ -54,9 +54,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         Event.objects.all().delete()
         settings.EWOKANDA_BASE_URL = standin.base_url
         started = now()
-        inline = run_inline(job)
+        inline = run_courts_inline(job, workflow_id=f"bench-inline-{uuid.uuid4()}", run_id=uuid.uuid4().hex)
         inline_wall = now() - started
-    if result.status != "completed_success" or inline.status != "completed_success":
+    if result.status != RunStatus.SUCCESS or inline.status != RunStatus.SUCCESS:
         raise SystemExit(f"runs did not succeed: {result.status} {result.errors} / {inline.status} {inline.errors}")
     return {
         "wall_s": round(wall, 3),
