@@ -17,8 +17,7 @@ from typing import Any
 
 from temporalio.client import ScheduleCalendarSpec, ScheduleOverlapPolicy
 
-from poradnia.contracts import JOBS, WARSAW_TZ_NAME, Job
-from poradnia.contracts.registry import SUNDAY, at, hourly
+from poradnia.contracts import JOBS, SUNDAY, WARSAW_TZ_NAME, Job, at, hourly
 
 __all__ = ["MANAGED_BY", "MANAGED_BY_KEY", "SCHEDULES", "SUNDAY", "TIME_ZONE", "ScheduleEntry", "at", "hourly",
            "declared_schedules", "find_entry"]

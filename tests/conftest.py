@@ -21,7 +21,8 @@ from poradnia.devserver import TemporalDevServer
 from tests.processes import WorkerProcess
 
 # The real eWokanda pages live next to the repository; EWOKANDA_SHARED_DIR points elsewhere (e.g. from a worktree).
-SHARED = Path(os.environ.get("EWOKANDA_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda")
+SHARED = Path(os.environ.get("EWOKANDA_SHARED_DIR")
+              or Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda")
 
 
 @pytest.fixture(scope="session")
