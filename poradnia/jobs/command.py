@@ -87,7 +87,7 @@ class JobCommand(TemporalCommand, ABC):
         """The run's JobRun status, as the workflow derives it."""
         return RunStatus.SUCCESS
 
-    def check(self, result: Any) -> None:
+    def check_result(self, result: Any) -> None:
         """Raise CommandError for a result that must make the command fail (exit 1)."""
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -105,7 +105,7 @@ class JobCommand(TemporalCommand, ABC):
         else:
             result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
-        self.check(result)
+        self.check_result(result)
 
     async def run_on_temporal(self, job_input: Any, workflow_id: str) -> Any:
         client = await self.connect()

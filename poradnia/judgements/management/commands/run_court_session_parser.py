@@ -36,6 +36,6 @@ class Command(JobCommand):
                    ) -> CourtSessionSyncResult:
         return run_courts_inline(job_input, workflow_id=workflow_id, run_id=run_id)
 
-    def check(self, result: CourtSessionSyncResult) -> None:
+    def check_result(self, result: CourtSessionSyncResult) -> None:
         if result.status not in CLEAN_STATUSES:
             raise CommandError(f"court-session parser finished with status {result.status}")
