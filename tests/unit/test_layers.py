@@ -91,21 +91,20 @@ def within(name: str, prefix: str) -> bool:
 
 
 def violations(rules: list[Rule]) -> list[str]:
-    found: list[str] = []
+    found: dict[tuple[str, int, str], str] = {}  # one report per import statement and rule
     for path in python_files():
         module = module_name(path)
         applicable = [r for r in rules
                       if any(module == i if r.exact else within(module, i) for i in r.importers)]
-        if not applicable:
-            continue
-        for line, target in imports_of(path):
+        for line, target in (imports_of(path) if applicable else ()):
             for rule in applicable:
-                if any(within(target, f) for f in rule.forbidden):
-                    found.append(f"{path.relative_to(ROOT)}:{line} imports {target}: {rule.why}")
-                elif (rule.allowed is not None and target.split(".")[0] not in STDLIB
-                      and not any(within(target, a) or within(a, target) for a in rule.allowed)):
-                    found.append(f"{path.relative_to(ROOT)}:{line} imports {target}: {rule.why}")
-    return sorted(set(found))
+                bad = any(within(target, f) for f in rule.forbidden) or (
+                    rule.allowed is not None and target.split(".")[0] not in STDLIB
+                    and not any(within(target, a) or within(a, target) for a in rule.allowed))
+                where = str(path.relative_to(ROOT))
+                if bad and (where, line, rule.why) not in found:
+                    found[(where, line, rule.why)] = f"{where}:{line} imports {target}: {rule.why}"
+    return sorted(found.values())
 
 
 def test_no_upward_imports() -> None:
