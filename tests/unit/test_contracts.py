@@ -92,3 +92,9 @@ def test_a_heartbeat_of_the_previous_release_still_resumes() -> None:
     assert resumed.groups_done == ["isa1|2026-05-18"] and resumed.sessions_created == 2
     assert resumed.planned == [PlannedChange("create", "I SA 1", "2026-05-18", 0, "10:00", 7)]
     assert CourtSyncSummary.from_heartbeat(None) == CourtSyncSummary()
+
+
+def test_registry_workflow_types_are_the_workers() -> None:
+    from workflows import WORKFLOWS
+
+    assert {job.workflow for job in JOBS} == {w.__temporal_workflow_definition.name for w in WORKFLOWS}
