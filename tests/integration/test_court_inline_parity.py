@@ -18,15 +18,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from temporalio.client import Client
 
+from devtools.standin import StandIn
+from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.contracts import COURT_SESSIONS, CourtSessionSyncInput, CourtSessionSyncResult, RunStatus
 from poradnia.events.models import Event
 from poradnia.judgements.models import Court, CourtSession
-from poradnia.judgements.standin import StandIn
-from poradnia.judgements.synthetic import SyntheticRow, generate_page
 from poradnia.monitoring.models import Alert, CourtPageStat, JobRun
 from poradnia.outbox.models import OutboxEmail
-from tests.courtdata import make_case, track
-from tests.dbthread import in_db_thread
+from tests.support.courtdata import make_case, track
+from tests.support.dbthread import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COURTS = ("WSA_Opole", "WSA_Kielce", "WSA_Lodz")
