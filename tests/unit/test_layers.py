@@ -120,6 +120,29 @@ def test_the_walker_sees_imports_in_functions_and_relative_ones(tmp_path: Path) 
     assert violations([relative]) == []  # no test module imports another
 
 
+def fixtures_defined(path: Path) -> set[str]:
+    """Names of the functions decorated ``@pytest.fixture`` (with or without arguments) in a file."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if ast.unparse(target) in {"pytest.fixture", "fixture"}:
+                    names.add(node.name)
+    return names
+
+
+def test_no_fixture_is_defined_in_two_test_modules() -> None:
+    # A fixture in a test module is seen by that module only: one that two modules need is a copy,
+    # and belongs in tests/support/fixtures.py.
+    where: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").glob("*/test_*.py")):
+        for name in fixtures_defined(path):
+            where.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    assert {name: paths for name, paths in where.items() if len(paths) > 1} == {}
+    assert "smtp" in fixtures_defined(ROOT / "tests" / "support" / "fixtures.py")  # the walker sees fixtures
+
+
 def run_python(code: str, **env: str) -> list[str]:
     """Run ``code`` in a fresh interpreter at the repository root; its stdout's lines (it must exit 0)."""
     environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"} | env
