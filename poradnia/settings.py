@@ -206,6 +206,17 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "poradnia@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Case e-mails (poradnia/cases/mail.py): Reply-To (and with CASE_EMAIL_FROM, From) is the case's own address,
+# the body links to the case. "%(id)s" is the case number.
+CASE_EMAIL_TEMPLATE = os.environ.get("CASE_EMAIL_TEMPLATE", "")  # e.g. sprawa-%(id)s@porady.example.org
+CASE_EMAIL_FROM = env_bool("CASE_EMAIL_FROM", True)
+PORADNIA_BASE_URL = os.environ.get("PORADNIA_BASE_URL", "http://localhost:8000")
+CASE_URL_PATH = os.environ.get("CASE_URL_PATH", "/sprawy/sprawa-%(id)s/")
+for _name in ("CASE_EMAIL_TEMPLATE", "CASE_URL_PATH"):  # a typo stops every process at start, not each e-mail
+    try:
+        globals()[_name] % {"id": 1}
+    except (KeyError, TypeError, ValueError) as _exc:
+        raise ImproperlyConfigured(f"{_name}={globals()[_name]!r}: use %(id)s for the case number ({_exc})") from None
 # ADMINS="Name <a@example.org>, b@example.org"
 ADMINS = [
     (addr.split("<")[0].strip() or addr, addr.split("<")[-1].rstrip(">").strip())
