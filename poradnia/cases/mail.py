@@ -8,6 +8,8 @@ empty: DEFAULT_FROM_EMAIL), ``From`` set to it as well when ``CASE_EMAIL_FROM`` 
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -27,6 +29,8 @@ def case_email_address(case_id: int) -> str:
 def case_headers(case_id: int) -> dict[str, str]:
     """The headers an e-mail about the case is stored with (see ``poradnia.outbox.queueing``)."""
     address = case_email_address(case_id)
+    if settings.CASE_EMAIL_TEMPLATE:  # the case's own mailbox: name it, so the inbox shows which case replies go to
+        address = formataddr((f"Poradnia, sprawa #{case_id}", address))
     return {"From": address if settings.CASE_EMAIL_FROM else settings.DEFAULT_FROM_EMAIL, "Reply-To": address}
 
 

@@ -137,8 +137,8 @@ def test_hearing_created_and_updated_carry_the_case_address_link_and_reference(s
         assert_case_mail(message, case)
     assert subject(created) == f"[Poradnia #{case.pk}] Wyznaczono posiedzenie: II SA/Op 1/26, 2026-12-03 10:00"
     assert subject(updated) == f"[Poradnia #{case.pk}] Zmiana posiedzenia: II SA/Op 1/26, 2026-12-03 10:30"
-    assert "Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26: 2026-12-03, godz. 10:00." in created.part("text/plain")
-    assert "Sala: 7" in updated.part("text/plain") and "Aktualnie: 2026-12-03, godz. 10:30" in updated.part(
+    assert "Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26 na 2026-12-03, godz. 10:00." in created.part("text/plain")
+    assert "Sala: 7" in updated.part("text/plain") and "Aktualny termin: 2026-12-03, godz. 10:30" in updated.part(
         "text/plain")
 
 
@@ -179,7 +179,8 @@ def test_a_retry_sends_the_stored_headers(smtp: SmtpReceiver, settings) -> None:
     event(case)
     queue_event_reminders(NOW)
     row = OutboxEmail.objects.get()
-    assert row.headers["Reply-To"] == f"sprawa-{case.pk}@porady.example.org" and row.headers["Message-ID"]
+    assert row.headers["Reply-To"] == f'"Poradnia, sprawa #{case.pk}" <sprawa-{case.pk}@porady.example.org>'
+    assert row.headers["Message-ID"]
 
     smtp.stop()  # the first attempt fails: the row stays pending
     with pytest.raises(TemporaryEmailError):
