@@ -21,6 +21,12 @@ def _fill(template: str, setting: str, case_id: int) -> str:
         raise ImproperlyConfigured(f"{setting}={template!r}: use %(id)s for the case number ({exc})") from None
 
 
+def check_case_mail_settings() -> None:
+    """Raise ImproperlyConfigured, naming the setting, when a template does not take ``%(id)s``."""
+    for setting in ("CASE_EMAIL_TEMPLATE", "CASE_URL_PATH"):
+        _fill(getattr(settings, setting), setting, 1)
+
+
 def case_email_address(case_id: int) -> str:
     template = settings.CASE_EMAIL_TEMPLATE
     return _fill(template, "CASE_EMAIL_TEMPLATE", case_id) if template else settings.DEFAULT_FROM_EMAIL
