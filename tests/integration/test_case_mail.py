@@ -18,18 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
+from devtools.smtp import Received, SmtpReceiver
+from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.cases.models import Case, CaseStaff
 from poradnia.events.models import Event, Reminder
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
 from poradnia.judgements.models import Court, CourtCase
 from poradnia.judgements.parser import SessionRow
 from poradnia.judgements.sync import EMAIL_KIND, sync_court_rows
-from poradnia.judgements.synthetic import SyntheticRow, generate_page
 from poradnia.monitoring.alerts import ALERT_KIND, raise_alert
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import TemporaryEmailError, send_pending
 from poradnia.users.models import User
-from tests.smtp import Received, SmtpReceiver
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
