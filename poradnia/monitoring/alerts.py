@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from poradnia.contracts import WARSAW, EmailKind
 from poradnia.mailtemplates import EmailTemplates
 from poradnia.outbox.services import enqueue
 
 from .models import Alert
 
-ALERT_KIND = "alert"
+ALERT_KIND = EmailKind.ALERT
 TEMPLATES = "monitoring/email/alert"
-POLAND = ZoneInfo("Europe/Warsaw")
 
 
 @dataclass
@@ -59,7 +58,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             number = alert.email_count + 1
             rendered = EmailTemplates.load(TEMPLATES).render({
                 "severity": alert.severity, "title": title, "message": message, "key": key,
-                "first_seen": timezone.localtime(alert.first_seen, POLAND).strftime("%Y-%m-%d %H:%M %Z"),
+                "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
                 "occurrences": alert.occurrences,
             })
             for _, address in settings.ADMINS:
