@@ -17,14 +17,16 @@ from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from poradnia.judgements.lookup_contract import (
+    from poradnia.contracts import (
         LOOKUP_SIGNAL,
         LOOKUP_WORKFLOW,
         CourtLookupInput,
         CourtLookupRequest,
         CourtLookupResult,
+        CourtSessionSyncInput,
+        CourtSessionSyncResult,
     )
-    from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncResult, CourtSessionSyncWorkflow
+    from workflows.court_sessions import CourtSessionSyncWorkflow
 
 
 @workflow.defn(name=LOOKUP_WORKFLOW)

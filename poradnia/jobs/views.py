@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from temporalio.client import Client
 
 from poradnia import temporal
+from poradnia.contracts import first_line
 from schedules import operate
 from schedules.declared import ScheduleEntry, find_entry
 from schedules.overview import ScheduleView, overview, schedule_view
@@ -67,8 +68,8 @@ async def with_client(operation: Callable[[Client], Awaitable[Any]]) -> Any:
 
 
 def temporal_error(exc: Exception) -> str:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"Temporal at {settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE}) failed: {reason}"
+    return (f"Temporal at {settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE}) failed: "
+            f"{first_line(exc)}")
 
 
 def page_context(request: HttpRequest, title: str) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
     error = ""
     views: list[ScheduleView] = []
     try:
-        views = async_to_sync(with_client)(overview)
+        views = async_to_sync(with_client)(lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL))
     except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a 500
         error = temporal_error(exc)
     context = {**page_context(request, "Background jobs"), "schedules": views, "error": error}
@@ -136,7 +137,8 @@ def schedule_action(request: HttpRequest, schedule_id: str, action: str) -> Http
     view: ScheduleView | None = None
     error = ""
     try:
-        view = async_to_sync(with_client)(lambda client: schedule_view(client, entry, run_count=1))
+        view = async_to_sync(with_client)(
+            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1))
     except Exception as exc:  # noqa: BLE001 - the confirmation still works; the POST reports failures
         error = temporal_error(exc)
     context = {

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from .lookup_contract import LOOKUP_SIGNAL, LOOKUP_WORKFLOW, CourtLookupInput, CourtLookupRequest, lookup_workflow_id
+from poradnia.contracts import LOOKUP_SIGNAL, LOOKUP_WORKFLOW, CourtLookupInput, CourtLookupRequest, lookup_workflow_id
+
 from .models import CourtCase
 
 log = logging.getLogger(__name__)

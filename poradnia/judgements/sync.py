@@ -24,6 +24,9 @@ Moved. When in one run a session becomes not listed and a new hearing of the sam
 on another date (today or later), the two are paired, nearest first: the session and its event move
 to the new date (history ``moved``) and the staff get one "moved from D1 HH:MM to D2 HH:MM" e-mail.
 
+The staff notified are the case's staff members who are staff users (``is_staff``), active and with an
+address (``outbox.queueing.deliverable``); co-parties' cases each get their own sessions and e-mails.
+
 An event whose time changes gets its Reminder rows deactivated, so it is reminded about at its new
 time (poradnia.events.reminders re-reminds under a fresh key).
 
@@ -43,15 +46,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 
+from poradnia.cases.mail import case_context, case_headers, case_subject
+from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
 from poradnia.events.models import Event, Reminder
+from poradnia.mailtemplates import EmailTemplates
+from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 
 from .fetcher import fetch_court_page
@@ -60,47 +65,12 @@ from .parser import ParseResult, SessionRow, parse_page
 from .signatures import signature_key
 
 log = logging.getLogger(__name__)
-WARSAW = ZoneInfo("Europe/Warsaw")
-EMAIL_KIND = "courtsession"
+EMAIL_KIND = EmailKind.COURT_SESSION
+HEARING_TEMPLATES = "judgements/email/hearing"  # + "_<change>": hearing_created/, hearing_moved/, ...
 MAX_PLANNED = 500  # dry-run plan entries returned per court (keeps activity results small)
 NOT_LISTED_PREFIX = "[NIE NA WOKANDZIE] "
 State = CourtSession.State
 Kind = CourtSessionChange.Kind
-
-
-@dataclass
-class PlannedChange:
-    action: str  # create | update | not_listed | listed_again | moved | missed
-    signature: str
-    date: str
-    slot: int
-    time: str
-    case_id: int
-
-
-@dataclass
-class CourtSyncCounts:
-    """What one court's sync did; also the heartbeat payload that lets a retry resume."""
-
-    tracked_rows: int = 0
-    sessions_created: int = 0
-    sessions_updated: int = 0
-    sessions_unchanged: int = 0
-    sessions_not_listed: int = 0
-    sessions_listed_again: int = 0
-    sessions_moved: int = 0
-    sessions_missed: int = 0  # absent this run, not (yet) not listed
-    emails_queued: int = 0
-    groups_done: list[str] = field(default_factory=list)  # court case ids already written
-    planned: list[PlannedChange] = field(default_factory=list)
-
-    @classmethod
-    def from_heartbeat(cls, details: dict | None) -> CourtSyncCounts:
-        if not details:
-            return cls()
-        planned = [PlannedChange(**p) for p in details.get("planned", [])]
-        known = cls.__dataclass_fields__
-        return cls(**{**{k: v for k, v in details.items() if k in known}, "planned": planned})
 
 
 @dataclass
@@ -328,9 +298,9 @@ def sync_court_rows(
     workflow_id: str = "",
     run_id: str = "",
     dry_run: bool = False,
-    counts: CourtSyncCounts | None = None,
-    on_progress: Callable[[CourtSyncCounts], None] | None = None,
-) -> CourtSyncCounts:
+    counts: CourtSyncSummary | None = None,
+    on_progress: Callable[[CourtSyncSummary], None] | None = None,
+) -> CourtSyncSummary:
     """Apply a court's rows. ``counts`` from a previous attempt's heartbeat skips court cases already written.
 
     ``coverage``: the dates the whole page covers and whether it is complete (``run_court`` reads them);
@@ -344,7 +314,7 @@ def sync_court_rows(
     run_id = run_id or workflow_id or f"inline-{uuid.uuid4()}"
     ctx = SyncContext(court=court, now=now, workflow_id=workflow_id, run_id=run_id,
                       coverage=coverage, missing_runs=max(1, settings.COURT_SESSION_MISSING_RUNS))
-    counts = counts or CourtSyncCounts()
+    counts = counts or CourtSyncSummary()
     tracked = tracked_cases(court)
     found = rows_by_key(rows, tracked)
     done = set(counts.groups_done)
@@ -386,7 +356,7 @@ def _sessions(court_case: CourtCase) -> list[CourtSession]:
     return list(CourtSession.objects.filter(court_case=court_case).select_related("event"))
 
 
-def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncCounts) -> None:
+def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncSummary) -> None:
     sessions = _sessions(court_case)
     next_slot: dict[date, int] = defaultdict(int)
     for s in sessions:
@@ -431,7 +401,7 @@ def _snapshot(event_time: datetime, text: str) -> dict[str, str]:
     return {"time": event_time.astimezone(WARSAW).isoformat(), "text": text}
 
 
-def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncCounts) -> None:
+def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncSummary) -> None:
     tally: dict[str, int] = defaultdict(int)
     with transaction.atomic():
         sessions = _sessions(court_case)
@@ -570,11 +540,18 @@ def _move(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: S
 
 def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, moment: datetime, description: str,
             *, before: datetime | None = None) -> int:
-    """Queue one e-mail per staff member of the case; returns how many were new."""
+    """Queue one e-mail per staff member of the case (``is_staff``, deliverable); returns how many were new.
+
+    ``change`` names the templates (``judgements/email/hearing_<change>/``: created, updated, not_listed,
+    listed_again, moved); every notice is a case e-mail (``poradnia/cases/mail.py``): the case's
+    Reply-To/From, its link, the case reference first in the subject.
+    """
     local = moment.astimezone(WARSAW)
+    case = court_case.case
     context = {
+        **case_context(case.pk),
         "change": change,
-        "case": court_case.case,
+        "case": case,
         "signature": court_case.signature,
         "court": ctx.court.name,
         "date": local.strftime("%Y-%m-%d"),
@@ -583,13 +560,12 @@ def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, mom
         "before_date": before.astimezone(WARSAW).strftime("%Y-%m-%d") if before else "",
         "before_time": before.astimezone(WARSAW).strftime("%H:%M") if before else "",
         "checked": ctx.now.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
-        "prefix": NOT_LISTED_PREFIX.strip(),
+        "mark": NOT_LISTED_PREFIX.strip(),
     }
-    subject = render_to_string("judgements/email/session_subject.txt", context).strip()
-    body = render_to_string("judgements/email/session.txt", context)
-    html = render_to_string("judgements/email/session.html", context)
+    message = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}").render(context)
+    subject, headers = case_subject(case.pk, message.subject), case_headers(case.pk)
     queued = 0
-    for user in court_case.case.staff.exclude(email=""):
-        queued += enqueue(key=f"{EMAIL_KIND}:{fact}:{user.pk}", kind=EMAIL_KIND, to=user.email,
-                          subject=subject, body=body, html_body=html)
+    for user in deliverable(case.staff.filter(is_staff=True)).order_by("pk"):
+        queued += enqueue(key=f"{EMAIL_KIND}:{fact}:{user.pk}", kind=EMAIL_KIND, to=user.email, subject=subject,
+                          body=message.body, html_body=message.html_body, headers=headers)
     return queued

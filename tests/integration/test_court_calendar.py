@@ -35,14 +35,6 @@ PAIR = "II SA/Bk 818/21"  # two hearings on one day: 09:45 and 14:00
 
 
 @pytest.fixture
-def smtp(settings) -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    receiver.apply(settings)
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def page() -> bytes:
     """Białystok's real page, its first hearing the day after tomorrow (states depend on today)."""
     path = SHARED / "pages" / f"{KEY}.html"
@@ -52,7 +44,7 @@ def page() -> bytes:
 
 
 @pytest.fixture
-def standin(settings, page: bytes) -> Iterator[StandIn]:
+def page_server(settings, page: bytes) -> Iterator[StandIn]:
     with StandIn({KEY: page}) as server:
         settings.EWOKANDA_BASE_URL = server.base_url
         settings.COURT_SYNC_RETRY_INITIAL_S = 0.1
@@ -125,7 +117,7 @@ def at(day: str, time: str) -> str:
 
 
 async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver
 ) -> None:
     cal = await in_db_thread(Calendar, PAIR)
     [(day, early), (_, late)] = pagecopies.find(page, PAIR)
@@ -137,7 +129,7 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
         assert await in_db_thread(cal.sessions) == [(day, 0, "listed", early, False), (day, 1, "listed", late, False)]
         session_ids = await in_db_thread(lambda: list(CourtSession.objects.values_list("pk", "event_id")))
 
-        standin.set_page(KEY, pagecopies.drop(page, PAIR, day, early))
+        page_server.set_page(KEY, pagecopies.drop(page, PAIR, day, early))
         dropped = await run(temporal_client, task_queue)
         assert (dropped.sessions_created, dropped.sessions_updated, dropped.sessions_not_listed,
                 dropped.emails_sent) == (0, 0, 1, 1)
@@ -150,7 +142,7 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
         assert "nie ma już na wokandzie" in mail.part("text/plain") and "[NIE NA WOKANDZIE]" in mail.part("text/plain")
         await nothing_more(temporal_client, task_queue, cal, smtp)
 
-        standin.set_page(KEY, page)
+        page_server.set_page(KEY, page)
         restored = await run(temporal_client, task_queue)
         assert (restored.sessions_created, restored.sessions_listed_again, restored.emails_sent) == (0, 1, 1)
         assert await in_db_thread(cal.sessions) == [(day, 0, "listed", early, False), (day, 1, "listed", late, False)]
@@ -179,7 +171,7 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
 
 
 async def test_a_moved_hearing_is_one_move_and_its_reminders_follow_it(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver
 ) -> None:
     signature, day, time = single_hearing(page)
     new_day = (date.fromisoformat(day) + timedelta(days=7)).isoformat()
@@ -189,7 +181,7 @@ async def test_a_moved_hearing_is_one_move_and_its_reminders_follow_it(
         session = await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case))
         await in_db_thread(lambda: Reminder.objects.create(event_id=session.event_id, user=cal.tracked.staff[0]))
 
-        standin.set_page(KEY, pagecopies.move(page, signature, day, time, new_day, "12:30"))
+        page_server.set_page(KEY, pagecopies.move(page, signature, day, time, new_day, "12:30"))
         moved = await run(temporal_client, task_queue)
         assert (moved.sessions_created, moved.sessions_not_listed, moved.sessions_moved, moved.emails_sent) == (
             0, 0, 1, 1)
@@ -210,7 +202,7 @@ async def test_a_moved_hearing_is_one_move_and_its_reminders_follow_it(
 
 
 async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver,
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver,
     settings,
 ) -> None:
     settings.COURT_SESSION_MISSING_RUNS = 2
@@ -220,16 +212,16 @@ async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
     listed = [(day, 0, "listed", time, False)]
     async with run_worker():
         await run(temporal_client, task_queue)
-        standin.set_page(KEY, without)
+        page_server.set_page(KEY, without)
         once = await run(temporal_client, task_queue)  # one miss: not yet
         assert (once.sessions_not_listed, once.emails_sent, once.courts[0].sessions_missed) == (0, 0, 1)
         assert await in_db_thread(cal.sessions) == listed
-        standin.set_page(KEY, page)
+        page_server.set_page(KEY, page)
         back = await run(temporal_client, task_queue)  # seen again: the count starts over
         assert (back.sessions_listed_again, back.emails_sent) == (0, 0)
         assert await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case).missed_runs) == 0
 
-        standin.set_page(KEY, without)
+        page_server.set_page(KEY, without)
         first_miss = await run(temporal_client, task_queue)
         assert (first_miss.sessions_not_listed, first_miss.emails_sent) == (0, 0)
         second_miss = await run(temporal_client, task_queue)
@@ -244,7 +236,7 @@ async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
 
 
 async def test_failed_cut_short_or_drifted_pages_mark_nothing(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver
 ) -> None:
     signature, day, time = single_hearing(page, within=0.1)
     cal = await in_db_thread(Calendar, signature)
@@ -254,16 +246,16 @@ async def test_failed_cut_short_or_drifted_pages_mark_nothing(
         await run(temporal_client, task_queue)
         created = await in_db_thread(cal.history)
 
-        standin.set_page(KEY, without)
-        standin.fail_next(KEY, 503, times=10)  # every attempt of the run fails
+        page_server.set_page(KEY, without)
+        page_server.fail_next(KEY, 503, times=10)  # every attempt of the run fails
         failed = await run(temporal_client, task_queue)
         assert (failed.status, failed.courts_failed, failed.emails_sent) == ("failed_all_courts", 1, 0)
         assert await in_db_thread(cal.sessions) == listed
-        standin.clear_faults()
+        page_server.clear_faults()
 
         rows = len(pagecopies.split(page).rows)
         drifted = pagecopies.without_rows_of(without, rows // 10)  # well-formed, but far fewer rows: drift
-        standin.set_page(KEY, drifted)
+        page_server.set_page(KEY, drifted)
         small = await run(temporal_client, task_queue)
         assert (small.sessions_not_listed, small.emails_sent, small.courts[0].page_complete) == (0, 0, False)
         assert await in_db_thread(cal.sessions) == listed
@@ -271,13 +263,13 @@ async def test_failed_cut_short_or_drifted_pages_mark_nothing(
 
         half = pagecopies.cut_in_half(without)  # a dropped connection: no </table>, later rows gone
         assert pagecopies.find(half, signature) == []
-        standin.set_page(KEY, half)
+        page_server.set_page(KEY, half)
         cut = await run(temporal_client, task_queue)
         assert (cut.status, cut.sessions_not_listed, cut.emails_sent, cut.courts[0].page_complete) == (
             "completed_success", 0, 0, False)
         assert await in_db_thread(cal.sessions) == listed
 
-        standin.set_page(KEY, without)  # a complete page that does not list it: now it is gone
+        page_server.set_page(KEY, without)  # a complete page that does not list it: now it is gone
         gone = await run(temporal_client, task_queue)
         assert (gone.sessions_not_listed, gone.emails_sent) == (1, 1)
         assert await in_db_thread(cal.sessions) == [(day, 0, "not_listed", time, True)]
@@ -286,7 +278,7 @@ async def test_failed_cut_short_or_drifted_pages_mark_nothing(
 
 
 async def test_a_deleted_event_is_recreated_and_notified_again(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver
 ) -> None:
     signature, day, time = single_hearing(page)
     cal = await in_db_thread(Calendar, signature)
@@ -303,7 +295,7 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
 
 
 async def test_inline_runs_leave_the_same_calendar_as_workflow_runs(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, page: bytes, smtp: SmtpReceiver
+    run_worker, temporal_client: Client, task_queue: str, page_server: StandIn, page: bytes, smtp: SmtpReceiver
 ) -> None:
     """The drop / restore scenario twice, once on Temporal and once with ``--inline``: the same calendar."""
     from django.core.management import call_command
@@ -323,7 +315,7 @@ async def test_inline_runs_leave_the_same_calendar_as_workflow_runs(
         cal = await in_db_thread(Calendar, PAIR)
         start = len(smtp.messages)
         for body in pages:
-            standin.set_page(KEY, body)
+            page_server.set_page(KEY, body)
             await runner()
         mails = [subject(m).split("] ", 1)[1] for m in smtp.messages[start:]]
         state = (*await in_db_thread(snapshot, cal), mails)

@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from devtools.devserver import free_port
 from devtools.standin import StandIn
-from poradnia.judgements.lookup_contract import CourtLookupResult, lookup_workflow_id
+from poradnia.contracts import CourtLookupResult, lookup_workflow_id
 from poradnia.judgements.models import CourtCase, CourtSession
 from poradnia.monitoring.models import JobRun
 from tests.support import pagecopies

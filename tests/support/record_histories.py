@@ -23,8 +23,8 @@ async def record(out: Path, only: set[str] | None = None) -> list[Path]:
     from devtools.standin import StandIn
     from devtools.synthetic import SyntheticRow, generate_page, random_rows
     from poradnia.cases.models import Case
+    from poradnia.contracts import LOOKUP_SIGNAL, CourtLookupInput, CourtLookupRequest
     from poradnia.events.models import Event
-    from poradnia.judgements.lookup_contract import LOOKUP_SIGNAL, CourtLookupInput, CourtLookupRequest
     from poradnia.judgements.models import Court
     from tests.support.courtdata import make_case, track
     from worker import DjangoActivityExecutor, build_worker
