@@ -138,7 +138,7 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
                                                     (day, 1, "listed", late, False)]
         mail = smtp.messages[-1]
         assert mail.to == cal.email
-        assert subject(mail) == f"[Poradnia #{cal.tracked.case.pk}] Rozprawy nie ma na wokandzie: {PAIR} {day} {early}"
+        assert subject(mail) == f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}"
         assert "nie ma już na wokandzie" in mail.part("text/plain") and "[NIE NA WOKANDZIE]" in mail.part("text/plain")
         await nothing_more(temporal_client, task_queue, cal, smtp)
 
@@ -148,16 +148,16 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
         assert await in_db_thread(cal.sessions) == [(day, 0, "listed", early, False), (day, 1, "listed", late, False)]
         assert await in_db_thread(lambda: list(CourtSession.objects.values_list("pk", "event_id"))) == session_ids
         assert subject(smtp.messages[-1]) == (
-            f"[Poradnia #{cal.tracked.case.pk}] Rozprawa znów na wokandzie: {PAIR} {day} {early}")
+            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {day} {early}")
         await nothing_more(temporal_client, task_queue, cal, smtp)
     assert await in_db_thread(cal.history) == [
         ("created", "", at(day, early)), ("created", "", at(day, late)),
         ("not_listed", at(day, early), ""), ("listed_again", at(day, early), at(day, early))]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {PAIR} {day} {early}",
-        f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {PAIR} {day} {late}",
-        f"[Poradnia #{cal.tracked.case.pk}] Rozprawy nie ma na wokandzie: {PAIR} {day} {early}",
-        f"[Poradnia #{cal.tracked.case.pk}] Rozprawa znów na wokandzie: {PAIR} {day} {early}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {day} {early}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {day} {late}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {day} {early}",
     ]
     text = await in_db_thread(lambda: Event.objects.get(court_session__slot=0).text)
     assert not text.startswith(NOT_LISTED_PREFIX) and f"Sygnatura: {PAIR}" in text
@@ -195,10 +195,10 @@ async def test_a_moved_hearing_is_one_move_and_its_reminders_follow_it(
     assert await in_db_thread(cal.history) == [("created", "", at(day, time)),
                                                ("moved", at(day, time), at(new_day, "12:30"))]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {signature} {day} {time}",
-        f"[Poradnia #{cal.tracked.case.pk}] Rozprawa przeniesiona: {signature} z {day} {time} na {new_day} 12:30",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}",
+        f"[Poradnia #{cal.tracked.case.pk}] Przeniesiono posiedzenie: {signature}, z {day} {time} na {new_day} 12:30",
     ]
-    assert f"z {day} {time} na {new_day} 12:30" in smtp.messages[-1].part("text/plain")
+    assert f"z {day}, godz. {time} na {new_day}, godz. 12:30" in smtp.messages[-1].part("text/plain")
 
 
 async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
@@ -230,8 +230,8 @@ async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
         await nothing_more(temporal_client, task_queue, cal, smtp)
     assert await in_db_thread(cal.history) == [("created", "", at(day, time)), ("not_listed", at(day, time), "")]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {signature} {day} {time}",
-        f"[Poradnia #{cal.tracked.case.pk}] Rozprawy nie ma na wokandzie: {signature} {day} {time}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {signature}, {day} {time}",
     ]
 
 
@@ -290,7 +290,7 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
         assert (again.sessions_created, again.emails_sent) == (1, 1)
     session = await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case))
     assert session.event_id != old_event and (session.slot, session.state) == (0, "listed")
-    assert subjects(smtp) == [f"[Poradnia #{cal.tracked.case.pk}] Nowa rozprawa: {signature} {day} {time}"] * 2
+    assert subjects(smtp) == [f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}"] * 2
     assert [k for k, _, _ in await in_db_thread(cal.history)] == ["created", "created"]
 
 

@@ -37,7 +37,7 @@ def row(hour: int, minute: int = 0, text: str = "", signature: str = SIG, day=DA
 def new_case(name: str, lawyer: str) -> Case:
     client = User.objects.create_user(f"client-{name}")
     case = Case.objects.create(name=name, client=client, status=Case.Status.ASSIGNED)
-    case.staff.set([User.objects.create_user(lawyer, f"{lawyer}@example.org", event_reminder_time=1)])
+    case.staff.set([User.objects.create_user(lawyer, f"{lawyer}@example.org", event_reminder_time=1, is_staff=True)])
     return case
 
 
@@ -73,7 +73,7 @@ def test_a_changed_hour_is_matched_to_the_closest_session() -> None:
     assert (change.court_session.slot, change.before["time"][11:16], change.after["time"][11:16]) == (
         1, "14:00", "15:30")
     assert change.workflow_id == "run-2"
-    assert "godzina 14:00 zmieniła się na 15:30" in OutboxEmail.objects.get(key__startswith="courtsession:updated").body
+    assert "godz. 15:30 (wcześniej godz. 14:00)" in OutboxEmail.objects.get(key__startswith="courtsession:updated").body
 
 
 def test_co_parties_each_get_their_own_sessions_events_and_emails() -> None:
