@@ -65,8 +65,8 @@ def request_lookup(court_case_id: int, court_id: int, parser_key: str) -> bool:
 
 def _on_court_case_saved(sender: type[CourtCase], instance: CourtCase, created: bool, raw: bool = False,
                          **kwargs: object) -> None:
-    if not created or raw or not settings.COURT_LOOKUP_ON_REGISTRATION:
-        return
+    if not created or raw or not settings.COURT_LOOKUP_ON_REGISTRATION or not instance.court.active:
+        return  # an inactive court is not read by any run, the lookup neither
     court_case_id, court_id = instance.pk, instance.court_id
     parser_key = instance.court.parser_key
     # After commit: the run must be able to read the new court case.

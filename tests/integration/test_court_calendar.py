@@ -138,7 +138,8 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
                                                     (day, 1, "listed", late, False)]
         mail = smtp.messages[-1]
         assert mail.to == cal.email
-        assert subject(mail) == f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}"
+        assert subject(mail) == (
+            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}")
         assert "nie ma już na wokandzie" in mail.part("text/plain") and "[NIE NA WOKANDZIE]" in mail.part("text/plain")
         await nothing_more(temporal_client, task_queue, cal, smtp)
 
@@ -290,7 +291,8 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
         assert (again.sessions_created, again.emails_sent) == (1, 1)
     session = await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case))
     assert session.event_id != old_event and (session.slot, session.state) == (0, "listed")
-    assert subjects(smtp) == [f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}"] * 2
+    created = f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}"
+    assert subjects(smtp) == [created] * 2
     assert [k for k, _, _ in await in_db_thread(cal.history)] == ["created", "created"]
 
 
