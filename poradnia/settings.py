@@ -206,6 +206,13 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "poradnia@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox: a row a mail server refuses temporarily (452 mailbox full, ...) is tried again after
+# OUTBOX_RETRY_INITIAL_S, doubling up to OUTBOX_RETRY_MAX_S, and marked failed after OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
+OUTBOX_RETRY_INITIAL_S = env_float("OUTBOX_RETRY_INITIAL_S", 60.0)
+OUTBOX_RETRY_MAX_S = env_float("OUTBOX_RETRY_MAX_S", 3600.0)
+# How long a sender holds a row it is sending; at least 5 x EMAIL_TIMEOUT (one SMTP exchange) is used.
+OUTBOX_LEASE_S = env_float("OUTBOX_LEASE_S", 180.0)
 # ADMINS="Name <a@example.org>, b@example.org"
 ADMINS = [
     (addr.split("<")[0].strip() or addr, addr.split("<")[-1].rstrip(">").strip())

@@ -8,7 +8,7 @@ from typing import Any
 
 from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
 from poradnia.jobcommand import JobCommand
-from poradnia.outbox.services import send_pending
+from poradnia.monitoring.mail import send_and_watch
 from workflows.reminders import OldCasesReminderInput, OldCasesReminderResult, OldCasesReminderWorkflow
 
 
@@ -24,6 +24,6 @@ class Command(JobCommand):
 
     def run_inline(self, now: datetime) -> OldCasesReminderResult:
         queued = queue_old_cases_reminder(now)
-        summary = send_pending(kinds=[OLD_CASES_KIND])
+        summary = send_and_watch(kinds=[OLD_CASES_KIND])
         return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,
                                       queued=queued.queued, sent=summary.sent, failed=summary.failed)

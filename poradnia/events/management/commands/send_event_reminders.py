@@ -8,7 +8,7 @@ from typing import Any
 
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
 from poradnia.jobcommand import JobCommand
-from poradnia.outbox.services import send_pending
+from poradnia.monitoring.mail import send_and_watch
 from workflows.reminders import EventRemindersInput, EventRemindersResult, EventRemindersWorkflow
 
 
@@ -24,7 +24,7 @@ class Command(JobCommand):
 
     def run_inline(self, now: datetime) -> EventRemindersResult:
         queued = queue_event_reminders(now)
-        summary = send_pending(kinds=[REMINDER_KIND])
+        summary = send_and_watch(kinds=[REMINDER_KIND])
         return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,
                                     skipped=queued.skipped, emails_sent=summary.sent,
                                     emails_failed=summary.failed)

@@ -19,7 +19,8 @@ from poradnia.jobs.command import TemporalCommand
 from poradnia.judgements.fetcher import FetchError
 from poradnia.judgements.parser import ParseError
 from poradnia.judgements.sync import EMAIL_KIND, selected_courts
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.monitoring.mail import send_and_watch
+from poradnia.outbox.services import TemporaryEmailError
 
 
 class Command(TemporalCommand):
@@ -66,7 +67,7 @@ def run_inline(job):
             result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
     if not job.dry_run and courts:
         try:
-            sent = send_pending(kinds=[EMAIL_KIND])
+            sent = send_and_watch(kinds=[EMAIL_KIND])
             result.emails_sent, result.emails_failed = sent.sent, sent.failed
         except TemporaryEmailError as exc:  # rows stay pending: the next run sends them
             result.errors.append(CourtError(court="outbox", type="TemporaryEmailError", message=str(exc)))
