@@ -22,11 +22,11 @@ from django.core.management import call_command
 from django.db import connections
 from django.utils import timezone
 
+from devtools.smtp import SmtpReceiver
 from poradnia.monitoring.mail import MAIL_DOWN_KEY, send_and_watch
 from poradnia.monitoring.models import Alert
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import RelayUnavailable, enqueue, send_pending, waiting
-from tests.smtp import SmtpReceiver
 
 KIND = "test-mail"
 ADDRESSES = ["anna.tajna.7311@example.org", "bogdan.tajny.7312@example.org", "celina.tajna.7313@example.org"]

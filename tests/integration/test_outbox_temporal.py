@@ -19,13 +19,13 @@ import pytest
 from temporalio.api.history.v1 import History
 from temporalio.client import Client, WorkflowHandle
 
+from devtools.smtp import SmtpReceiver
 from poradnia.cases.old_cases import OLD_CASES_KIND
 from poradnia.monitoring.mail import MAIL_DOWN_KEY
 from poradnia.monitoring.models import Alert, JobRun
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import enqueue
-from tests.dbthread import in_db_thread
-from tests.smtp import SmtpReceiver
+from tests.support.dbthread import in_db_thread
 from workflows.reminders import OldCasesReminderInput, OldCasesReminderWorkflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
