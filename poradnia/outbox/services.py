@@ -59,7 +59,7 @@ ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
 # A refused recipient whose reply names relaying or authentication: the relay refuses *us*
 # (Postfix "554 5.7.1 Relay access denied", sendmail "550 5.7.1 Relaying denied", Exchange
 # "550 5.7.54 Unable to relay", "530 5.7.0 Authentication required"), not this address.
-RELAY_REFUSAL = re.compile(r"relay|authenticat|auth(entication)? required", re.IGNORECASE)
+RELAY_REFUSAL = re.compile(r"relay|authenticat|auth required", re.IGNORECASE)  # searched with addresses masked
 AUTH_CODES = {530, 534, 535, 538}
 SERVER_CLOSING = 421
 
@@ -153,7 +153,7 @@ def _verdict(exc: BaseException) -> Verdict:
         public, detail = _reply(code, message)
         if code == SERVER_CLOSING:
             return Verdict(SERVER, f"{name} ({public})", detail, reconnect=True)
-        if code is not None and (code in AUTH_CODES or (code >= 500 and RELAY_REFUSAL.search(detail))):
+        if code is not None and (code in AUTH_CODES or (code >= 500 and RELAY_REFUSAL.search(redact(detail)))):
             return Verdict(SERVER, f"{name} ({public}, relay refuses recipients)", detail)
         if code is not None and 500 <= code < 600:
             return Verdict(FAIL, f"{name} ({public})", detail)
@@ -168,7 +168,7 @@ def _verdict(exc: BaseException) -> Verdict:
         if exc.smtp_code == SERVER_CLOSING:
             return Verdict(SERVER, f"{name} ({public})", detail, reconnect=True)
         if 500 <= exc.smtp_code < 600:
-            if RELAY_REFUSAL.search(detail):
+            if RELAY_REFUSAL.search(redact(detail)):
                 return Verdict(SERVER, f"{name} ({public}, relay refuses the message)", detail)
             return Verdict(FAIL, f"{name} ({public})", detail)
         return Verdict(DEFER, f"{name} ({public})", detail)
@@ -252,12 +252,22 @@ def send_pending(
             ids = list(due.order_by("id").values_list("id", flat=True)[:batch_size])
             if not ids:
                 return summary
+            _check_sender()
             for pk in ids:
                 after_id = pk
                 if _send_one(pk, owner, mail, summary) and on_progress is not None:
                     on_progress(summary)
     finally:
         mail.close()
+
+
+def _check_sender() -> None:
+    """A sender address Django cannot use fails every message alike: a server-wide error, not the rows'."""
+    try:
+        sanitize_address(settings.DEFAULT_FROM_EMAIL, settings.DEFAULT_CHARSET)
+    except ValueError:
+        log.warning("outbox: DEFAULT_FROM_EMAIL cannot be parsed; every e-mail stays pending")
+        raise RelayUnavailable("the mail server refuses to send: DEFAULT_FROM_EMAIL cannot be parsed") from None
 
 
 def _claim(pk: int, owner: str) -> OutboxEmail | None:

@@ -85,15 +85,20 @@ def be_down(smtp: SmtpReceiver, settings) -> None:
     smtp.stop()
 
 
+def misconfigure_sender(smtp: SmtpReceiver, settings) -> None:
+    settings.DEFAULT_FROM_EMAIL = "poradnia@@example.org"
+
+
 def fix(smtp: SmtpReceiver, settings) -> None:
     smtp.handler.mail_reply = smtp.handler.rcpt_reply = None
     settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "", ""
+    settings.DEFAULT_FROM_EMAIL = "poradnia@example.org"
     if smtp.controller is None:
         smtp.start()
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("breakage", [refuse_sender, refuse_relaying, refuse_login, be_down])
+@pytest.mark.parametrize("breakage", [refuse_sender, refuse_relaying, refuse_login, be_down, misconfigure_sender])
 def test_a_relay_that_refuses_us_fails_nothing_alerts_and_delivers_everything_once_fixed(
     smtp: SmtpReceiver, settings, breakage, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -134,6 +139,15 @@ def test_only_a_refusal_of_one_recipient_fails_a_row(smtp: SmtpReceiver) -> None
     assert "550 5.1.1" in failed.last_error
     no_address_in(" ".join(summary.failures))  # the key named the address
     assert alert() is None  # the server works
+
+
+@pytest.mark.django_db
+def test_an_address_that_says_relay_is_still_just_one_refused_recipient(smtp: SmtpReceiver) -> None:
+    odd = "relay.authentication@relay.example.org"  # the reply names it: only the reply's own words count
+    smtp.handler.refuse.add(odd)
+    queue([odd, ADDRESSES[0]])
+
+    assert (send_pending(kinds=[KIND]).sent, OutboxEmail.objects.get(to=odd).status) == (1, "failed")
 
 
 @pytest.mark.django_db
