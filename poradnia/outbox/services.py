@@ -270,6 +270,20 @@ def _check_sender() -> None:
         raise RelayUnavailable("the mail server refuses to send: DEFAULT_FROM_EMAIL cannot be parsed") from None
 
 
+def _connect(mail: _Mail) -> None:
+    verdict = None
+    for _attempt in range(2):
+        try:
+            mail.open()
+            return
+        except Exception as exc:  # noqa: BLE001 - every error gets a verdict; none is raised with its text
+            verdict = _verdict(exc)
+            mail.close()
+    reason = verdict.reason if verdict is not None else "no connection"
+    log.warning("outbox: the mail server refuses to send (%s); every e-mail stays pending", reason)
+    raise RelayUnavailable(f"the mail server refuses to send: {reason}")
+
+
 def _claim(pk: int, owner: str) -> OutboxEmail | None:
     now = timezone.now()
     claimed = OutboxEmail.objects.filter(_sendable(now), pk=pk).update(
@@ -283,6 +297,8 @@ def _mine(pk: int, owner: str) -> QuerySet[OutboxEmail]:
 
 def _send_one(pk: int, owner: str, mail: _Mail, summary: SendSummary) -> bool:
     """Claim, send and record one row; False if another sender has it. Raises ``RelayUnavailable``."""
+    if not mail.opened:
+        _connect(mail)  # before the claim: the lease covers the message's exchange, not a slow login
     row = _claim(pk, owner)
     if row is None:  # sent, deferred or claimed by another sender meanwhile
         return False
