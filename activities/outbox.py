@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import timedelta
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
-from activities.metrics import count
+from poradnia.contracts import SendOutboxInput, SendSummary
+from poradnia.metrics import count
 from poradnia.monitoring.mail import send_and_watch
-from poradnia.outbox.services import SendSummary, TemporaryEmailError, redact, waiting
+from poradnia.outbox.services import TemporaryEmailError, redact, waiting
 
-
-@dataclass
-class SendOutboxInput:
-    kinds: list[str] | None = None  # None: every pending e-mail
+__all__ = ["SendOutboxInput", "send_outbox"]
 
 
 @activity.defn(name="send_outbox")
@@ -36,6 +34,8 @@ def send_outbox(input: SendOutboxInput) -> SendSummary:
     except TemporaryEmailError as exc:
         # Retryable: the activity's retry policy backs off until the mail server is back.
         raise ApplicationError(str(exc), type=type(exc).__name__) from None
+    except CancelledError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a database error may quote a row: never let its text out raw
         raise ApplicationError(redact(f"{type(exc).__name__}: {exc}"), type=type(exc).__name__) from None
     # Rows deferred (a 4xx for their recipient) or held by a sender that may have died: come back for them.

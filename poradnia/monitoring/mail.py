@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 
-from poradnia.outbox.services import RelayUnavailable, SendSummary, send_pending
+from poradnia.contracts import SendSummary
+from poradnia.outbox.services import RelayUnavailable, send_pending
 
 from .alerts import raise_alert, resolve_alert
 

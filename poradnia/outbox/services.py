@@ -39,7 +39,7 @@ import re
 import smtplib
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -50,6 +50,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
+
+from poradnia.contracts import SendSummary
 
 from .models import OutboxEmail
 
@@ -70,13 +72,6 @@ class TemporaryEmailError(Exception):
 
 class RelayUnavailable(TemporaryEmailError):
     """The mail server refuses us (not one recipient): nothing can go out until it is fixed."""
-
-
-@dataclass
-class SendSummary:
-    sent: int = 0
-    failed: int = 0
-    failures: list[str] = field(default_factory=list)  # keys of rows marked failed (addresses masked)
 
 
 @dataclass
