@@ -54,6 +54,7 @@ from django.utils import timezone
 from poradnia.contracts import SendSummary
 
 from .models import OutboxEmail
+from .queueing import stored_headers
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +83,20 @@ class Waiting:
     seconds: float  # until the first of them may be tried (a deferral ends or a lease runs out)
 
 
-def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body: str = "") -> bool:
-    """Record an e-mail fact; returns False if that key already exists (idempotent)."""
+def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body: str = "",
+            headers: dict[str, str] | None = None) -> bool:
+    """Record an e-mail fact; returns False if that key already exists (idempotent) or ``to`` is empty.
+
+    ``headers`` (e.g. the case's From and Reply-To) are stored with the row; see ``queueing.stored_headers``.
+    """
+    if not to or not to.strip():
+        return False
     if OutboxEmail.objects.filter(key=key).exists():
         return False
     try:
         with transaction.atomic():
             OutboxEmail.objects.create(key=key, kind=kind, to=to, subject=subject[:255], body=body,
-                                       html_body=html_body)
+                                       html_body=html_body, headers=stored_headers(headers))
     except IntegrityError:  # a concurrent writer recorded the same fact first
         return False
     return True
@@ -207,16 +214,18 @@ class _Mail:
 
 
 def _message(row: OutboxEmail) -> EmailMultiAlternatives:
-    """The message for this row; ValueError (BadHeaderError too) for an address that cannot be sent to."""
+    """The message for this row; ValueError (BadHeaderError too) for an address it cannot be sent to or from."""
     try:
         validate_email(row.to)
     except ValidationError:
         raise ValueError("not a valid e-mail address") from None
-    message = EmailMultiAlternatives(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to])
+    headers = dict(row.headers or {})  # rows written before headers were stored have none
+    message = EmailMultiAlternatives(row.subject, row.body, headers.pop("From", settings.DEFAULT_FROM_EMAIL),
+                                     [row.to], headers=headers)
     if row.html_body:
         message.attach_alternative(row.html_body, "text/html")
     encoding = message.encoding or settings.DEFAULT_CHARSET
-    for address in message.recipients():
+    for address in [message.from_email, *message.recipients()]:  # a case's From is stored with the row
         sanitize_address(address, encoding)
     message.message()  # headers (a newline in an address raises here, not half-way through SMTP)
     return message
@@ -302,7 +311,7 @@ def _send_one(pk: int, owner: str, mail: _Mail, summary: SendSummary) -> bool:
         try:
             message = _message(row)
         except Exception as exc:  # noqa: BLE001 - whatever Django cannot turn into a message is this row's fault
-            _fail(row, owner, f"{type(exc).__name__}: the address cannot be sent to", str(exc), summary)
+            _fail(row, owner, f"{type(exc).__name__}: an address of this e-mail cannot be used", str(exc), summary)
             settled = True
             return True
         verdict: Verdict | None = None

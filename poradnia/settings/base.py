@@ -219,6 +219,12 @@ OUTBOX_RETRY_MAX_S = env.float("OUTBOX_RETRY_MAX_S", default=3600.0)
 # How long a sender holds a row it is sending; at least 5 x EMAIL_TIMEOUT (one SMTP exchange) is used.
 OUTBOX_LEASE_S = env.float("OUTBOX_LEASE_S", default=180.0)
 ADMINS = admins(env.str("ADMINS", default=""))  # "Name <a@example.org>, b@example.org"
+# Case e-mails (poradnia/cases/mail.py): Reply-To (and with CASE_EMAIL_FROM, From) is the case's own address,
+# the body links to the case. "%(id)s" is the case number (checked at start-up, poradnia.apps).
+CASE_EMAIL_TEMPLATE = env.str("CASE_EMAIL_TEMPLATE", default="")  # e.g. sprawa-%(id)s@porady.example.org
+CASE_EMAIL_FROM = env.bool("CASE_EMAIL_FROM", default=True)
+PORADNIA_BASE_URL = env.str("PORADNIA_BASE_URL", default="http://localhost:8000")
+CASE_URL_PATH = env.str("CASE_URL_PATH", default="/sprawy/sprawa-%(id)s/")
 
 # Temporal
 TEMPORAL_ADDRESS = env.str("TEMPORAL_ADDRESS", default="localhost:7233")

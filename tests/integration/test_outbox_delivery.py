@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 
@@ -30,15 +29,6 @@ from poradnia.outbox.services import RelayUnavailable, enqueue, send_pending, wa
 
 KIND = "test-mail"
 ADDRESSES = ["anna.tajna.7311@example.org", "bogdan.tajny.7312@example.org", "celina.tajna.7313@example.org"]
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    receiver.apply(settings)
-    settings.ADMINS = []
-    yield receiver
-    receiver.stop()
 
 
 def queue(addresses: list[str], kind: str = KIND) -> list[int]:
@@ -234,13 +224,17 @@ def test_an_address_django_cannot_parse_fails_its_row_and_the_others_go_out(smtp
     bad = ["jan.kowalski@@example.org", "ewa.nowak@example.org\nBcc: x@example.org", "zenon kot"]
     queue(bad + ADDRESSES)
 
+    enqueue(key="bad-from", kind=KIND, to="dorota@example.org", subject="s", body="b",
+            headers={"From": "sprawa-7@@porady.example.org"})  # a case's stored From
+
     summary = send_pending(kinds=[KIND])
 
-    assert (summary.sent, summary.failed) == (3, 3)
+    assert (summary.sent, summary.failed) == (3, 4)
     assert sorted(m.to for m in smtp.messages) == sorted(ADDRESSES)
+    assert OutboxEmail.objects.get(key="bad-from").status == OutboxEmail.Status.FAILED
     for address in bad:
         row = OutboxEmail.objects.get(to=address)
-        assert row.status == OutboxEmail.Status.FAILED and "cannot be sent to" in row.last_error
+        assert row.status == OutboxEmail.Status.FAILED and "cannot be used" in row.last_error
     no_address_in(" ".join(summary.failures), bad[:2])  # the keys named them (the third is no address)
 
 

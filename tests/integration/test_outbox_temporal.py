@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -33,15 +33,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)  # no case is old then: the run only sends what is queued
 ADDRESSES = ["anna.tajna.7311@example.org", "bogdan.tajny.7312@example.org", "celina.tajna.7313@example.org"]
 BAD = "jan.kowalski.7314@@example.org"
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    receiver.apply(settings)
-    settings.ADMINS = []
-    yield receiver
-    receiver.stop()
 
 
 def queue(addresses: list[str]) -> None:
