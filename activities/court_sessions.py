@@ -95,6 +95,7 @@ class CourtSyncSummary:
     resumed_groups: int = 0
     dry_run: bool = False
     planned: list[PlannedChange] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # tracked signatures whose row can't be read
 
 
 @activity.defn(name="select_courts")
@@ -145,6 +146,7 @@ def run_court(
         sessions_created=counts.sessions_created, sessions_updated=counts.sessions_updated,
         sessions_unchanged=counts.sessions_unchanged, emails_queued=counts.emails_queued,
         attempt=attempt, resumed_groups=resumed, dry_run=dry_run, planned=counts.planned,
+        unreadable=parsed.unreadable,
     )
 
 
@@ -180,6 +182,6 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
         raised = record_court_page(court=court, run_id=info.workflow_run_id, source=CourtPageStat.Source.SYNC,
                                    now=now, ok=True, rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
-                                   bad_rows=summary.bad_rows)
+                                   bad_rows=summary.bad_rows, unreadable=summary.unreadable)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_PAGES = ROOT.parent / "shared" / "ewokanda" / "pages"
+DEFAULT_PAGES = Path(os.environ.get("EWOKANDA_SHARED_DIR") or ROOT.parent / "shared" / "ewokanda") / "pages"
 
 
 def setup_django(database_url: str | None) -> Path:

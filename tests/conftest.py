@@ -6,6 +6,7 @@ cluster (``python -m poradnia.pgcluster run -- pytest -m django_db``); ``make te
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,9 @@ from temporalio.worker import Worker
 from poradnia.devserver import TemporalDevServer
 from tests.processes import WorkerProcess
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
+# The recorded pages sit next to the repository; a git worktree elsewhere points at them with EWOKANDA_SHARED_DIR.
+SHARED = Path(os.environ.get("EWOKANDA_SHARED_DIR")
+              or Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import re
 import time
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import lxml.html
@@ -27,8 +26,8 @@ from poradnia.judgements.synthetic import (
     malformed_variants,
     random_rows,
 )
+from tests.conftest import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
 WARSAW = ZoneInfo("Europe/Warsaw")
 MALFORMED = malformed_variants()
 

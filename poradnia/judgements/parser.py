@@ -36,7 +36,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
@@ -138,6 +138,9 @@ class ParseResult:
     rows_seen: int = 0
     bad_rows: int = 0
     headers: list[str] = field(default_factory=list)
+    #: With ``signatures`` given: the tracked signatures (as printed) of bad rows whose signature cell
+    #: could still be read. Each is a tracked hearing the sync could not see.
+    unreadable: list[str] = field(default_factory=list)
 
 
 # --- Raw-text scanning ----------------------------------------------------------------------------
@@ -405,6 +408,17 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
+def _local_time(naive: datetime) -> datetime:
+    """A Warsaw wall-clock time as a real instant, normalised (a round trip through UTC).
+
+    zoneinfo's rules with fold=0: a time that doesn't exist (02:30 on the spring-forward night) moves
+    forward by the gap (03:30 CEST, what a clock would show had someone set it to 02:30 CET); an
+    ambiguous one (02:30 on the autumn night) is its first occurrence (CEST). Without the round trip
+    the row keeps a nonexistent 02:30 that the database stores as 03:30, so every run saw a change.
+    """
+    return naive.replace(tzinfo=WARSAW).astimezone(UTC).astimezone(WARSAW)
+
+
 def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
     """A SessionRow, or None for a bad row (wrong cell count, bad date or hour, empty signature)."""
     if cells is None or len(cells) != len(cols.headers):
@@ -422,7 +436,7 @@ def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
         hour, minute = int(hm.group(1)), int(hm.group(2))
     try:
         year, month, day = map(int, date.groups())
-        when = datetime(year, month, day, hour, minute, tzinfo=WARSAW)
+        when = _local_time(datetime(year, month, day, hour, minute))
     except ValueError:  # 2026-02-30, 25:99
         return None
     description = "\n".join(f"{cols.labels[i]}: {values[i]}" for i in cols.order)
@@ -448,8 +462,8 @@ class _Tracked:
             return True  # not plain text: let bs4 decide
         if raw.isascii():  # ASCII whitespace is all bytes.split() splits on, and all there can be here
             return b" ".join(raw.split()) in self.raw_keys
-        text = raw.decode(self.codec, errors="replace")
-        return _ODD_CHARS.search(text) is not None or _collapse(text).upper() in self.keys
+        text = raw.decode(self.codec, errors="replace")  # zero-width characters, NFKC forms: the full key
+        return _ODD_CHARS.search(text) is not None or signature_key(_collapse(text)) in self.keys
 
 
 def _parse(
@@ -491,6 +505,10 @@ def _parse(
         row = None if i == unfinished else _session_row(cells, cols)
         if row is None:
             result.bad_rows += 1
+            if tracked is not None and cells is not None and len(cells) > cols.signature:
+                signature = normalize_signature(_collapse(cells[cols.signature]))
+                if signature_key(signature) in tracked.keys and signature not in result.unreadable:
+                    result.unreadable.append(signature)
         elif tracked is None or signature_key(row.signature) in tracked.keys:
             result.rows.append(row)
     return result

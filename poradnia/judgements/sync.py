@@ -22,7 +22,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -167,9 +167,10 @@ def sync_court_rows(
 
 
 def _differs(event: Event, row: SessionRow) -> bool:
-    old = event.time.astimezone(WARSAW)
-    new = row.time.astimezone(WARSAW)
-    return (old.hour, old.minute) != (new.hour, new.minute) or event.text != row.description
+    # As UTC instants (to the minute), not local hours: astimezone(WARSAW) returns a Warsaw datetime
+    # unchanged, so a nonexistent local time never equalled its stored (normalised) self.
+    old = event.time.astimezone(UTC).replace(second=0, microsecond=0)
+    return old != row.time.astimezone(UTC) or event.text != row.description
 
 
 def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], counts: CourtSyncCounts) -> None:
