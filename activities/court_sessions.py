@@ -174,7 +174,7 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
         if not input.dry_run:
             record_court_page(court=court, run_id=info.workflow_run_id, source=CourtPageStat.Source.SYNC, now=now,
                               ok=False, error=str(exc), alert_parse=False)
-        raise ApplicationError(str(exc), type="ParseError", non_retryable=True) from exc
+        raise ApplicationError(str(exc), type=error_type(exc), non_retryable=True) from exc  # or PageTooComplex
     labels = {"court": court.parser_key}
     count("poradnia_rows_parsed", summary.rows_seen, labels)
     if not input.dry_run:

@@ -109,3 +109,25 @@ def test_a_second_run_on_a_daylight_saving_night_changes_nothing(day: str, hour:
     assert second.emails_queued == 0 and OutboxEmail.objects.count() == queued
     session = CourtSession.objects.select_related("event").get(court_case__signature=SIGNATURE)
     assert session.revision == 0 and session.date.isoformat() == day
+
+
+# --- A page too complex to parse --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_hostile_page_fails_that_court_as_page_too_complex_without_retries(settings) -> None:
+    from temporalio.exceptions import ApplicationError
+
+    from poradnia.judgements.synthetic import HOSTILE_PAGES
+    from poradnia.monitoring.models import CourtPageStat
+
+    court = Court.objects.get(parser_key="WSA_Opole")
+    track(make_case().case, "WSA_Opole", SIGNATURE)  # with nothing tracked no row would be decoded
+    with StandIn({"WSA_Opole": HOSTILE_PAGES["irregular_rows"](2_000_000)}) as standin:
+        settings.EWOKANDA_BASE_URL = standin.base_url
+        with pytest.raises(ApplicationError) as error:
+            ActivityEnvironment().run(sync_court, SyncCourtInput(court_id=court.pk))
+    assert (error.value.type, error.value.non_retryable) == ("PageTooComplex", True)
+    assert error.value.message.startswith("WSA_Opole: ") and "units of work" in error.value.message
+    stat = CourtPageStat.objects.get(court=court)
+    assert not stat.ok and "units of work" in stat.error
