@@ -55,6 +55,7 @@ _CELL_SEP = "\ue000"  # private-use code points: never in court text, kept by lx
 _ROW_SEP = "\ue001"
 _DECODE_BATCH_ROWS = 256  # bounds one bs4 call (and the damage of a batch that falls back)
 _MAX_PLAIN_TAGS = 1000  # a row with more tags goes straight to the tree route
+_TREE_BATCH_ROWS = 1000  # irregular rows per lxml document
 
 # --- Charset detection ----------------------------------------------------------------------------
 
@@ -395,11 +396,13 @@ class _Budget:
     """The work a page may cost: ``WORK_PER_BYTE`` units per byte of page plus a small fixed allowance.
 
     One unit is one byte through a scanning pass or through lxml. Scanning is a fixed number of passes;
-    what varies with the markup is how many times irregular rows go through lxml (and how many
-    separate documents that takes), which the bound caps. Real pages use about 2 units per byte.
+    what varies with the markup is how many rows there are and how many tags of irregular rows go
+    through lxml (and how many extra documents that takes), which the bound caps. Real pages use 5.5
+    units per byte, the same pages with every row irregular 11: the bound of 12 keeps the worst page
+    that still parses within ~2x a real page's time per MB (``python -m bench parse-hostile``).
     """
 
-    WORK_PER_BYTE = 14
+    WORK_PER_BYTE = 12
     ROW_UNITS = 50  # per "<tr" (and "<table" in a table with nested ones): finding and filtering it
     CELL_ROW_UNITS = 150  # per row with cells: decoding it, the regexes, the row object
     TAG_UNITS = 100  # per tag of an irregular row: building and reading its lxml element
@@ -413,9 +416,10 @@ class _Budget:
         self.work = 0
         self.documents = 0
 
-    def charge_tree(self, markup: str) -> None:
-        """Before lxml parses ``markup``: its bytes, and TAG_UNITS per tag (building and reading an element)."""
-        self.charge(len(markup) + self.TAG_UNITS * markup.count("<"), document=True)
+    def charge_tree(self, markup: str, *, retry: bool) -> None:
+        """Before lxml parses ``markup``: its bytes, and TAG_UNITS per tag (building and reading an element).
+        ``retry``: a document made because an earlier one went wrong (these are also counted)."""
+        self.charge(len(markup) + self.TAG_UNITS * markup.count("<"), document=retry)
 
     def charge(self, units: int, *, document: bool = False) -> None:
         self.work += units
@@ -424,7 +428,8 @@ class _Budget:
             raise PageTooComplex(self.court, f"parsing would take more than {self.limit} units of work "
                                  f"({self.WORK_PER_BYTE} per byte of page)")
         if self.documents > self.MAX_DOCUMENTS:
-            raise PageTooComplex(self.court, f"more than {self.MAX_DOCUMENTS} rows need a document of their own")
+            raise PageTooComplex(self.court, f"more than {self.MAX_DOCUMENTS} extra documents for rows that "
+                                 "break out of a shared one")
 
 
 def _lxml_root(markup: str):  # -> lxml.etree._Element
@@ -472,35 +477,39 @@ def _tree_cells(chunks: Sequence[str], expected: int, signature: int,
     import secrets
 
     out: list[list[str] | None] = [None] * len(chunks)
-    todo = [list(range(len(chunks)))]
+    # (retry, rows) in batches of bounded size: a tree of a whole 20 MB page costs more per row (memory, GC).
+    todo = [(False, list(range(b, min(b + _TREE_BATCH_ROWS, len(chunks)))))
+            for b in range(0, len(chunks), _TREE_BATCH_ROWS)][::-1]
     while todo:
-        batch = todo.pop()
+        retry, batch = todo.pop()
         if len(batch) == 1:  # alone: the reference's one-row document, whatever it holds
             markup = f"<table>{chunks[batch[0]]}</table>"
-            budget.charge_tree(markup)
+            budget.charge_tree(markup, retry=retry)
             tr = next(_lxml_root(markup).iter("tr"), None)
             out[batch[0]] = None if tr is None else _row_cells(tr, expected, signature)
             continue
         nonce = secrets.token_hex(8)  # a page can't forge a marker it can't guess
         markup = "".join(f'<table>{chunks[i]}</table><hr id="{nonce}-{k}">' for k, i in enumerate(batch))
-        budget.charge_tree(markup)
+        budget.charge_tree(markup, retry=retry)
         root = _lxml_root(markup)
         body = root[0] if len(root) == 1 and root[0].tag == "body" else None
         if body is None:  # something went to <head> or beside the body: can't tell whose, split
             half = len(batch) // 2
-            todo += [batch[half:], batch[:half]]
+            todo += [(True, batch[half:]), (True, batch[:half])]
             continue
         children = list(body)
         good = 0
-        while good < len(batch) and 2 * good + 1 < len(children):
-            table, marker = children[2 * good], children[2 * good + 1]
-            if table.tag != "table" or marker.tag != "hr" or marker.get("id") != f"{nonce}-{good}":
+        for table, marker in zip(children[::2], children[1::2], strict=False):  # a leak may leave an odd count
+            if good == len(batch) or table.tag != "table" or marker.get("id") != f"{nonce}-{good}":
                 break
-            tr = next(table.iter("tr"), None)
+            first = table[0] if len(table) else None  # usually the row itself
+            tr = first if first is not None and first.tag == "tr" else next(table.iter("tr"), None)
             out[batch[good]] = None if tr is None else _row_cells(tr, expected, signature)
             good += 1
-        if good < len(batch) and len(children) != 2 * len(batch) or good < len(batch):
-            todo += [batch[good + 1 :], batch[good : good + 1]] if good + 1 < len(batch) else [batch[good:]]
+        if good < len(batch):  # batch[good] is misplaced: it goes alone, the rest in a new document
+            if good + 1 < len(batch):
+                todo.append((True, batch[good + 1 :]))
+            todo.append((True, batch[good : good + 1]))
     return out
 
 
