@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# $EWOKANDA_SHARED_DIR: the recorded pages when the checkout is not beside shared/ (a worktree).
 DEFAULT_PAGES = Path(os.environ.get("EWOKANDA_SHARED_DIR") or ROOT.parent / "shared" / "ewokanda") / "pages"
 
 
@@ -23,7 +24,7 @@ def setup_django(database_url: str | None) -> Path:
     os.environ["PORADNIA_DATA_DIR"] = str(workdir)
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("EWOKANDA_ALLOW_LOOPBACK", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.dev")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
@@ -90,8 +91,8 @@ def peak_rss_mb(pid: int) -> float:
 @contextmanager
 def temporal_and_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[tuple[object, object]]:
     """A headless dev server and one ``python worker.py``; yields (server, worker process)."""
-    from poradnia.devserver import TemporalDevServer
-    from tests.processes import WorkerProcess
+    from devtools.devserver import TemporalDevServer
+    from devtools.processes import WorkerProcess
 
     server = TemporalDevServer(db_filename=workdir / "temporal.sqlite", log_file=workdir / "temporal.log").start()
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "TEMPORAL_ADDRESS": server.address,

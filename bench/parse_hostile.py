@@ -1,6 +1,6 @@
 """``parse-hostile``: seconds per MB of the parser's worst inputs, next to real pages of the same size.
 
-Each hostile page (see ``poradnia.judgements.synthetic.HOSTILE_PAGES``) is built at each size and parsed
+Each hostile page (see ``devtools.synthetic.HOSTILE_PAGES``) is built at each size and parsed
 in full, best of ``--repeat``; most end in PageTooComplex, which is the point: how fast the parser
 refuses. ``real`` repeats the hearing rows of a recorded page to the same size; ``real_irregular`` is
 that page with every ``</td>`` removed, so every row takes the tree route.
@@ -24,8 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from devtools.synthetic import HOSTILE_PAGES, real_like_page
     from poradnia.judgements.parser import ParseError, parse_page
-    from poradnia.judgements.synthetic import HOSTILE_PAGES, real_like_page
 
     source = (args.pages / f"{args.page}.html").read_bytes()
     sizes = [float(s) for s in args.sizes.split(",")]

@@ -10,15 +10,15 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.court_sessions import SyncCourtInput, sync_court
+from devtools.standin import StandIn
+from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.judgements.models import Court, CourtSession
 from poradnia.judgements.parser import parse_page
 from poradnia.judgements.signatures import normalize_signature, signature_key
-from poradnia.judgements.standin import StandIn
 from poradnia.judgements.sync import sync_court_rows
-from poradnia.judgements.synthetic import SyntheticRow, generate_page
 from poradnia.monitoring.models import Alert
 from poradnia.outbox.models import OutboxEmail
-from tests.courtdata import make_case, track
+from tests.support.courtdata import make_case, track
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 SIGNATURE = "II SA/Op 1/26"
@@ -118,7 +118,7 @@ def test_a_second_run_on_a_daylight_saving_night_changes_nothing(day: str, hour:
 def test_a_hostile_page_fails_that_court_as_page_too_complex_without_retries(settings) -> None:
     from temporalio.exceptions import ApplicationError
 
-    from poradnia.judgements.synthetic import HOSTILE_PAGES
+    from devtools.synthetic import HOSTILE_PAGES
     from poradnia.monitoring.models import CourtPageStat
 
     court = Court.objects.get(parser_key="WSA_Opole")

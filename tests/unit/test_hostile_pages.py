@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.synthetic import HOSTILE_PAGES, real_like_page
 from poradnia.judgements import parser
 from poradnia.judgements.parser import PageTooComplex, ParseError, parse_page
-from poradnia.judgements.synthetic import HOSTILE_PAGES, real_like_page
-from tests.conftest import SHARED
+from tests.support.paths import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = ("<html><body><table id='tabela'><tr><th>Sygnatura</th><th>Data</th><th>Godz.</th>"
@@ -133,7 +133,7 @@ CHILD = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_CPU, ({limit}, {limit}))
     sys.path.insert(0, {root!r})
     from poradnia.judgements.parser import ParseError, parse_page
-    from poradnia.judgements.synthetic import HOSTILE_PAGES
+    from devtools.synthetic import HOSTILE_PAGES
     body = HOSTILE_PAGES[{kind!r}]({size})
     try:
         parse_page(body)
