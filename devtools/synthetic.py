@@ -520,7 +520,7 @@ HOSTILE_PAGES: dict[str, Callable[[int], bytes]] = {
     # Rows whose one cell is not plain (each used to get a bs4 tree).
     "irregular_rows": lambda size: _repeat("<tr><td>x<td><p>y", size),
     # The same rows padded until they just fit the parser's work budget: the worst page that still parses.
-    "irregular_rows_under_budget": lambda size: _repeat("<tr><td>x<td><p>y" + " " * 125, size),
+    "irregular_rows_under_budget": lambda size: _repeat("<tr><td>x<td><p>y" + " " * 150, size),
     # Rows whose unclosed quote swallows the markup after it, in any document they share.
     "leaking_rows": lambda size: _repeat('<tr><td title="', size),
     # Nested tables in a cell, and nested inline elements in a cell.

@@ -155,3 +155,19 @@ def test_the_inputs_that_took_minutes_finish_under_a_cpu_limit(kind: str, size: 
     outcome, cpu_s = done.stdout.split()
     assert outcome in {"ParseError", "PageTooComplex"}, outcome
     print(f"{kind} {size} bytes: {float(cpu_s):.2f} CPU s")  # a figure, not an assertion
+
+
+@pytest.mark.parametrize("kind", ["real", "irregular_rows_under_budget", "unclosed_tr_tags_sparse"])
+def test_work_grows_linearly_with_the_page(kind: str) -> None:
+    """The parser's own work counter at 0.5 and 2 MB: four times the page, four times the work (±10%)."""
+    pages = sorted((SHARED / "pages").glob("*.html"))
+    if kind == "real" and not pages:
+        pytest.skip(f"recorded eWokanda pages not available ({SHARED})")
+    builders = {
+        "real": lambda size: real_like_page(pages[0].read_bytes(), size),
+        "irregular_rows_under_budget": HOSTILE_PAGES["irregular_rows_under_budget"],
+        "unclosed_tr_tags_sparse": lambda n: HOSTILE_PAGES["unclosed_tr_tags"](n).replace(b"<tr ", b"<tr" + b" " * 20),
+    }
+    small, big = (builders[kind](n) for n in (500_000, 2_000_000))  # both within the budget: they parse
+    ratio = parse_page(big).work / parse_page(small).work
+    assert 0.9 * len(big) / len(small) <= ratio <= 1.1 * len(big) / len(small), ratio
