@@ -520,7 +520,11 @@ HOSTILE_PAGES: dict[str, Callable[[int], bytes]] = {
     # Rows whose one cell is not plain (each used to get a bs4 tree).
     "irregular_rows": lambda size: _repeat("<tr><td>x<td><p>y", size),
     # The same rows padded until they just fit the parser's work budget: the worst page that still parses.
-    "irregular_rows_under_budget": lambda size: _repeat("<tr><td>x<td><p>y" + " " * 150, size),
+    "irregular_rows_under_budget": lambda size: _repeat("<tr><td>x<td><p>y" + " " * 200, size),
+    # Valid rows as short as the budget lets them be: the most rows (and SessionRows) per byte.
+    "short_valid_rows": lambda size: _repeat(
+        "<tr><td>II SA/Gl 1/26</td><td>2026-05-18</td><td>10:00</td>"
+        "<td>Sala 1, parter, wejscie od strony parkingu, obok biura podawczego sadu</td></tr>\n", size),
     # Rows whose unclosed quote swallows the markup after it, in any document they share.
     "leaking_rows": lambda size: _repeat('<tr><td title="', size),
     # Nested tables in a cell, and nested inline elements in a cell.

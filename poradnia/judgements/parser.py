@@ -394,18 +394,19 @@ _NON_TEXT_CONTAINERS = frozenset({"script", "style", "template", "rt", "rp"})
 class _Budget:
     """The work a page may cost: ``WORK_PER_BYTE`` units per byte of page plus a small fixed allowance.
 
-    One unit is one byte through a scanning pass or through lxml. Scanning is a fixed number of passes;
-    what varies with the markup is how many rows there are and how many tags of irregular rows go
-    through lxml (and how many extra documents that takes), which the bound caps. Real pages use 5.5
-    units per byte, the same pages with every row irregular 11: the bound of 12 keeps the worst page
-    that still parses within ~2x a real page's time per MB (``python -m bench parse-hostile``).
+    One unit is one byte through a scanning pass (~14 ns); rows and the tags of irregular rows are
+    charged at their measured cost in units, counted in C before any Python object is made for them.
+    Real pages use 9-10 units per byte (half of it per row: ~30 µs each), the same pages with every
+    row irregular 13-14.5; the limit of 20 keeps the worst page that still parses within about twice
+    a real page's time per MB (``python -m bench parse-hostile``), and refuses pages of rows shorter
+    than ~140 bytes (real rows are 400-500 bytes).
     """
 
-    WORK_PER_BYTE = 12
+    WORK_PER_BYTE = 20
     ROW_UNITS = 50  # per "<tr" (and "<table" in a table with nested ones): finding and filtering it
-    CELL_ROW_UNITS = 150  # per row with cells: decoding it, the regexes, the row object
+    CELL_ROW_UNITS = 2000  # per row with cells: decoding it, the regexes, the SessionRow and its description
     TAG_UNITS = 100  # per tag of an irregular row: building and reading its lxml element
-    BASE = 1 << 20
+    BASE = 4 << 20
     MAX_DOCUMENTS = 64
     MAX_HEADER_TAGS = 1000
 

@@ -94,6 +94,7 @@ def test_hostile_pages_cost_bounded_work(kind: str, size: int, monkeypatch) -> N
     soups = count_soups(monkeypatch)
     body = HOSTILE_PAGES[kind](size)
     budget = parser._Budget("WSA_Test", len(body))
+    plain_rows = 0
     try:
         result = parse_page(body, court="WSA_Test")
     except PageTooComplex as error:
@@ -101,8 +102,9 @@ def test_hostile_pages_cost_bounded_work(kind: str, size: int, monkeypatch) -> N
     except ParseError as error:
         assert "tabela" in error.reason  # the unclosed <table> before any table
     else:
-        assert result.work <= budget.limit and result.rows == []
-    assert len(soups) <= 2
+        assert result.work <= budget.limit
+        plain_rows = len(result.rows)
+    assert len(soups) <= 1 + -(-plain_rows // parser._DECODE_BATCH_ROWS)  # the header, then per 256 rows
 
 
 def test_page_too_complex_is_a_parse_error_that_pickles() -> None:
@@ -153,7 +155,7 @@ def test_the_inputs_that_took_minutes_finish_under_a_cpu_limit(kind: str, size: 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"killed by the CPU limit? rc={done.returncode} {done.stderr[-500:]}"
     outcome, cpu_s = done.stdout.split()
-    assert outcome in {"ParseError", "PageTooComplex"}, outcome
+    assert outcome in {"parsed", "ParseError", "PageTooComplex"}, outcome  # any, in bounded time
     print(f"{kind} {size} bytes: {float(cpu_s):.2f} CPU s")  # a figure, not an assertion
 
 
