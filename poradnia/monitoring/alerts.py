@@ -2,7 +2,9 @@
 
 E-mails go through the outbox with the key ``alert:<dedupe key>:<n>:<address>`` (n = the alert's n-th
 e-mail), written in the same transaction that counts the e-mail, so a retried activity or a re-run
-never e-mails twice and the cooldown decides alone whether there is an n+1-th.
+never e-mails twice and the cooldown decides alone whether there is an n+1-th. The e-mail is rendered
+from ``monitoring/email/alert/`` (Polish, English fallback, text and autoescaped HTML); an empty
+address in ADMINS is never mailed (``enqueue`` refuses it).
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from poradnia.contracts import EmailKind
+from poradnia.contracts import WARSAW, EmailKind
+from poradnia.mailtemplates import EmailTemplates
 from poradnia.outbox.services import enqueue
 
 from .models import Alert
 
 ALERT_KIND = EmailKind.ALERT
+TEMPLATES = "monitoring/email/alert"
 
 
 @dataclass
@@ -51,11 +56,14 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
-            subject = f"[Poradnia {alert.severity}] {title}"
-            body = f"{message}\n\nFirst seen: {alert.first_seen.isoformat()}\nSeen {alert.occurrences} time(s)."
+            rendered = EmailTemplates.load(TEMPLATES).render({
+                "severity": alert.severity, "title": title, "message": message, "key": key,
+                "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
+                "occurrences": alert.occurrences,
+            })
             for _, address in settings.ADMINS:
                 queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
-                                  subject=subject, body=body)
+                                  subject=rendered.subject, body=rendered.body, html_body=rendered.html_body)
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
     return Raised(alert.pk, new, queued)
