@@ -163,6 +163,7 @@ class CourtSyncSummary:
     dry_run: bool = False
     planned: list[PlannedChange] = field(default_factory=list)
     groups_done: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # tracked signatures whose row can't be read
 
     @classmethod
     def from_heartbeat(cls, details: dict[str, Any] | None) -> CourtSyncSummary:
@@ -407,7 +408,7 @@ class SendOutboxInput:
 class SendSummary:
     sent: int = 0
     failed: int = 0
-    failures: list[str] = field(default_factory=list)  # keys of rows marked failed
+    failures: list[str] = field(default_factory=list)  # keys of rows marked failed (addresses masked)
 
 
 @dataclass

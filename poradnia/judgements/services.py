@@ -29,9 +29,10 @@ from poradnia.contracts import (
     finish_court_run,
 )
 from poradnia.metrics import count
+from poradnia.monitoring.mail import send_and_watch
 from poradnia.monitoring.models import CourtPageStat
 from poradnia.monitoring.runs import page_drifted, record_court_page, run_inline
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.outbox.services import TemporaryEmailError
 
 from .fetcher import FetchError
 from .models import Court
@@ -120,6 +121,7 @@ def run_court(
     summary.rows_seen, summary.bad_rows, summary.resumed_groups = parsed.rows_seen, parsed.bad_rows, resumed
     summary.bytes_fetched, summary.page_complete = page.bytes_fetched, complete
     summary.first_date, summary.last_date = (first.isoformat() if first else ""), (last.isoformat() if last else "")
+    summary.unreadable = parsed.unreadable
     summary.groups_done = []  # resume state only: the result needs the counts
     count("poradnia_rows_parsed", summary.rows_seen, labels)
     if not dry_run:
@@ -127,8 +129,8 @@ def run_court(
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
         raised = record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=True,
                                    rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
-                                   bad_rows=summary.bad_rows, first_date=first, last_date=last,
-                                   bytes_fetched=page.bytes_fetched)
+                                   bad_rows=summary.bad_rows, unreadable=summary.unreadable, first_date=first,
+                                   last_date=last, bytes_fetched=page.bytes_fetched)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary
 
@@ -148,10 +150,10 @@ def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: s
                 result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
         if not job.dry_run:
             try:  # with the drift alerts the courts raised, as the workflow's sending step
-                sent = send_pending(kinds=[EmailKind.COURT_SESSION, EmailKind.ALERT])
+                sent = send_and_watch(kinds=[EmailKind.COURT_SESSION, EmailKind.ALERT])
                 result.emails_sent, result.emails_failed = sent.sent, sent.failed
             except TemporaryEmailError as exc:  # rows stay pending: the next run sends them
-                result.errors.append(CourtError(court="outbox", type="TemporaryEmailError", message=str(exc)))
+                result.errors.append(CourtError(court="outbox", type=type(exc).__name__, message=str(exc)))
         return finish_court_run(result)
 
     return run_inline(job=COURT_SESSIONS.id, workflow_id=workflow_id, run_id=run_id, body=body,

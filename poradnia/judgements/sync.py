@@ -182,11 +182,12 @@ def plain_text(event: Event) -> str:
 
 
 def _same_time(event: Event, row: SessionRow) -> bool:
-    return event.time.astimezone(UTC) == row.time.astimezone(UTC)
+    # As UTC instants (to the minute), not local hours: astimezone(WARSAW) returns a Warsaw datetime
+    # unchanged, so a nonexistent local time never equalled its stored (normalised) self.
+    return event.time.astimezone(UTC).replace(second=0, microsecond=0) == row.time.astimezone(UTC)
 
 
 def _differs(event: Event, row: SessionRow) -> bool:
-    """Compared in UTC: the same instant written with another offset is no change."""
     return not _same_time(event, row) or plain_text(event) != row.description
 
 
