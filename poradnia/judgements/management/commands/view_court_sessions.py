@@ -8,11 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from poradnia.contracts import WARSAW
 from poradnia.judgements.fetcher import FetchError, fetch_court_page
 from poradnia.judgements.models import Court, CourtSessionChange
 from poradnia.judgements.parser import ParseError, parse_page
 from poradnia.judgements.signatures import signature_key
-from poradnia.judgements.sync import WARSAW
 
 
 class Command(BaseCommand):
