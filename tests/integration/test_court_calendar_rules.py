@@ -189,3 +189,21 @@ def test_admin_court_case_page_lists_its_hearings_and_their_history() -> None:
     html = page.content.decode()
     assert "Historia posiedzeń" in html and "zmiana godziny" in html and "wf-2" in html
     assert browser.get("/admin/judgements/courtsessionchange/?q=ii+sa%2Fop+12%2F26").status_code == 200
+
+
+def test_several_moves_pair_each_hearing_with_the_nearest_new_date() -> None:
+    case = new_case("A", "anna")
+    cc = CourtCase.objects.create(court=opole(), signature=SIG, case=case, created_by=case.client)
+    later = DAY + timedelta(days=10)
+    sync([row(9), row(9, day=later)])
+    first, second = (CourtSession.objects.get(court_case=cc, date=d).pk for d in (DAY, later))
+    other = row(8, signature="II SA/Op 99/26", day=DAY - timedelta(days=1))  # the page starts before both
+    counts = sync([other, row(9, day=later + timedelta(days=2)), row(9, day=DAY + timedelta(days=2))], "run-2")
+    assert (counts.sessions_moved, counts.sessions_created, counts.sessions_not_listed) == (2, 0, 0)
+    assert CourtSession.objects.get(pk=first).date == DAY + timedelta(days=2)
+    assert CourtSession.objects.get(pk=second).date == later + timedelta(days=2)
+    moved = OutboxEmail.objects.filter(key__startswith="courtsession:moved").values_list("subject", flat=True)
+    assert sorted(moved) == [
+        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {DAY} 09:00 na {DAY + timedelta(days=2)} 09:00",
+        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {later} 09:00 na {later + timedelta(days=2)} 09:00",
+    ]
