@@ -42,3 +42,12 @@ def test_every_setting_in_env_example_reaches_the_app_containers() -> None:
     missing = sorted(name for name in listed if not re.search(rf"^\s+{name}:", app, re.MULTILINE))
     assert {"OUTBOX_MAX_ATTEMPTS", "OUTBOX_LEASE_S", "EWOKANDA_TOTAL_TIMEOUT"} <= listed
     assert missing == [], f"add these to docker-compose.yml's x-app environment: {missing}"
+
+
+def test_the_readme_has_one_reliability_and_security_section() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = [line for line in readme.splitlines() if line.startswith("#") and "eliability" in line]
+    assert headings == ["## Reliability and security"]
+    section = readme.split("\n## Reliability and security\n", 1)[1].split("\n## ", 1)[0]
+    for guarantee in ("delivered twice", "never lost", "hostile court page or redirect can do", "cannot do"):
+        assert guarantee in section, guarantee
