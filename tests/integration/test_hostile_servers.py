@@ -175,3 +175,39 @@ def test_a_numeric_spelling_even_on_the_list_is_checked_where_it_connects(host: 
         error = fetch_error(f"http://{host}:{port}/", listed)
     assert error.kind == "forbidden_url" and "loopback address 127.0.0.1" in str(error)
     assert seen == []  # ... the connection is never made
+
+
+def test_the_deadline_covers_connecting_to_a_name_with_many_silent_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name resolving to four addresses that never answer a SYN (listeners with a full backlog): each
+    gets the connect timeout, but all of them together only what is left of the total deadline."""
+    listeners, fillers = [], []
+    port = 0
+    for n in range(2, 6):
+        listener = socket.socket()
+        listener.bind((f"127.0.0.{n}", port))
+        port = listener.getsockname()[1]
+        listener.listen(0)
+        listeners.append(listener)
+        for _ in range(3):  # fill the accept queue: further SYNs are dropped, connect() hangs
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex((f"127.0.0.{n}", port))
+            fillers.append(filler)
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "localhost":
+            return real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (s.getsockname()[0], port)) for s in listeners]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        error = fetch_error(f"http://localhost:{port}/", connect_timeout=1.0, total_timeout=1.5)
+        elapsed = time.monotonic() - started
+    finally:
+        for s in listeners + fillers:
+            s.close()
+    assert error.kind == "timeout", error
+    assert elapsed < 1.5 + 1.0, elapsed  # not 4 x 1 s
