@@ -19,6 +19,7 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
         queue_event_reminders_activity,
         queue_old_cases_reminder_activity,
     )
+    from activities.watch import watch_probe
 
     health = HealthActivities(client)
     return [
@@ -32,4 +33,5 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
         queue_event_reminders_activity,
         queue_old_cases_reminder_activity,
         clear_expired_sessions_activity,
+        watch_probe,
     ]

@@ -276,6 +276,30 @@ YEARS_TO_STORE_CASES = env_int("YEARS_TO_STORE_CASES", 6)
 ALERT_COOLDOWN_S = env_float("ALERT_COOLDOWN_S", 3600.0)  # an alert is e-mailed again only after this long
 DRIFT_MIN_FRACTION = env_float("DRIFT_MIN_FRACTION", 0.2)  # fewer rows than this share of the last good run
 HEALTH_STALE_AFTER_S = env_float("HEALTH_STALE_AFTER_S", 7200.0)
+# The watch (manage.py watch): checks that need no worker of ours, every WATCH_INTERVAL_S.
+WATCH_INTERVAL_S = env_float("WATCH_INTERVAL_S", 300.0)
+WATCH_MIN_WORKERS = env_int("WATCH_MIN_WORKERS", 1)
+# A poller counts as alive when it polled this recently (an idle worker re-polls about every minute).
+WATCH_POLLER_STALE_S = env_float("WATCH_POLLER_STALE_S", 150.0)
+WATCH_BACKLOG_MAX = env_int("WATCH_BACKLOG_MAX", 100)
+WATCH_START_LATENCY_S = env_float("WATCH_START_LATENCY_S", 120.0)
+WATCH_PAUSED_DAYS = env_float("WATCH_PAUSED_DAYS", 3.0)
+WATCH_OUTBOX_STUCK_MIN = env_float("WATCH_OUTBOX_STUCK_MIN", 30.0)
+WATCH_OUTBOX_FAILED_BURST = env_int("WATCH_OUTBOX_FAILED_BURST", 5)  # permanent failures within the last hour
+WATCH_EVENT_HOLD_S = env_float("WATCH_EVENT_HOLD_S", 86400.0)  # a skipped / missed run keeps its alert open this long
+# Alert channels besides ADMINS e-mail.
+ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL", "")
+ALERT_WEBHOOK_ALLOWED_HOSTS = env_list("ALERT_WEBHOOK_ALLOWED_HOSTS")
+ALERT_WEBHOOK_ALLOW_LOOPBACK = env_bool("ALERT_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+ALERT_WEBHOOK_TIMEOUT_S = env_float("ALERT_WEBHOOK_TIMEOUT_S", 10.0)
+ALERT_WEBHOOK_MAX_ATTEMPTS = env_int("ALERT_WEBHOOK_MAX_ATTEMPTS", 20)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+# Retention (the daily retention job), in days.
+RETENTION_JOBRUN_DAYS = env_int("RETENTION_JOBRUN_DAYS", 180)
+RETENTION_HEALTHCHECK_DAYS = env_int("RETENTION_HEALTHCHECK_DAYS", 30)
+RETENTION_COURTPAGESTAT_DAYS = env_int("RETENTION_COURTPAGESTAT_DAYS", 400)
+RETENTION_ALERT_DAYS = env_int("RETENTION_ALERT_DAYS", 180)
+OUTBOX_SCRUB_DAYS = env_int("OUTBOX_SCRUB_DAYS", 30)
 METRICS_BIND = os.environ.get("METRICS_BIND", "")  # e.g. 0.0.0.0:9464 serves Prometheus metrics from the worker
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -4,6 +4,7 @@ from workflows.court_sessions import CourtSessionSyncWorkflow
 from workflows.health import HealthCheckWorkflow
 from workflows.monitor import CourtParserMonitorWorkflow
 from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
+from workflows.watch import WatchProbeWorkflow
 
 WORKFLOWS: list[type] = [
     CourtSessionSyncWorkflow,
@@ -12,6 +13,7 @@ WORKFLOWS: list[type] = [
     EventRemindersWorkflow,
     OldCasesReminderWorkflow,
     ClearSessionsWorkflow,
+    WatchProbeWorkflow,
 ]
 
 __all__ = ["WORKFLOWS"]

@@ -36,10 +36,12 @@ class UrlPolicy:
 
     allowed_hosts: frozenset[str]
     allow_loopback: bool = False
+    setting: str = "EWOKANDA_ALLOWED_HOSTS"  # named in refusals: where an operator changes the list
 
     @classmethod
-    def of(cls, hosts: list[str] | tuple[str, ...] | frozenset[str], allow_loopback: bool = False) -> UrlPolicy:
-        return cls(frozenset(_normalise(h) for h in hosts if _normalise(h)), allow_loopback)
+    def of(cls, hosts: list[str] | tuple[str, ...] | frozenset[str], allow_loopback: bool = False,
+           setting: str = "EWOKANDA_ALLOWED_HOSTS") -> UrlPolicy:
+        return cls(frozenset(_normalise(h) for h in hosts if _normalise(h)), allow_loopback, setting)
 
     @classmethod
     def from_settings(cls) -> UrlPolicy:
@@ -66,6 +68,7 @@ class UrlPolicy:
         if is_loopback(host):
             if self.allow_loopback:
                 return None
-            return (f"loopback host {host!r} is allowed only with DEBUG on or EWOKANDA_ALLOW_LOOPBACK=true")
+            loopback_setting = self.setting.replace("_ALLOWED_HOSTS", "_ALLOW_LOOPBACK")
+            return f"loopback host {host!r} is allowed only with DEBUG on or {loopback_setting}=true"
         allowed = ", ".join(sorted(self.allowed_hosts)) or "none"
-        return f"host {host!r} is not in EWOKANDA_ALLOWED_HOSTS ({allowed})"
+        return f"host {host!r} is not in {self.setting} ({allowed})"

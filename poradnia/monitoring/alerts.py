@@ -1,8 +1,12 @@
-"""Alerts: raised by a condition, e-mailed to ADMINS once per cooldown, resolved when the condition clears.
+"""Alerts: raised by a condition, sent to every channel once per cooldown, resolved when the condition clears.
 
-E-mails go through the outbox with the key ``alert:<dedupe key>:<n>:<address>`` (n = the alert's n-th
-e-mail), written in the same transaction that counts the e-mail, so a retried activity or a re-run
-never e-mails twice and the cooldown decides alone whether there is an n+1-th.
+Channels: ADMINS e-mail and, when ALERT_WEBHOOK_URL is set, a webhook POST. Each notification is
+written as rows in the same transaction that counts it: outbox e-mails keyed
+``alert:<dedupe key>:<n>:<address>`` and a ``WebhookDelivery`` keyed ``alert:<dedupe key>:<n>`` (n =
+the alert's n-th notification), so a retried activity or a re-run never notifies twice and the
+cooldown decides alone whether there is an n+1-th. The webhook rows are POSTed by
+``poradnia.monitoring.webhook.deliver_pending`` (the watch runs it every round), not through SMTP:
+the "mail is not going out" alert still reaches the operators.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from poradnia.outbox.services import enqueue
 
-from .models import Alert
+from .models import Alert, WebhookDelivery
 
 ALERT_KIND = "alert"
 
@@ -25,6 +29,7 @@ class Raised:
     alert_id: int
     new: bool  # first seen, or seen again after it had been resolved
     emails_queued: int
+    webhooks_queued: int = 0
 
 
 def raise_alert(key: str, title: str, message: str, *, now: datetime,
@@ -46,7 +51,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             alert.title, alert.message, alert.severity = title, message, severity
             alert.last_seen = max(alert.last_seen, now)
             alert.occurrences += 1
-        queued = 0
+        queued = webhooks = 0
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
@@ -55,9 +60,25 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             for _, address in settings.ADMINS:
                 queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
                                   subject=subject, body=body)
+            if settings.ALERT_WEBHOOK_URL:
+                webhooks += _queue_webhook(f"alert:{key}:{number}", key, subject, body, now)
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
-    return Raised(alert.pk, new, queued)
+    return Raised(alert.pk, new, queued, webhooks)
+
+
+def webhook_text(subject: str, body: str) -> str:
+    return f"{subject}\n{body}"
+
+
+def _queue_webhook(delivery_key: str, alert_key: str, subject: str, body: str, now: datetime) -> int:
+    # {"text": ...} is the body Slack, Mattermost and matrix-hookshot incoming webhooks all accept.
+    _, created = WebhookDelivery.objects.get_or_create(
+        key=delivery_key,
+        defaults={"alert_key": alert_key, "payload": {"text": webhook_text(subject, body)}, "created": now,
+                  "next_attempt_at": now},
+    )
+    return int(created)
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:
