@@ -24,7 +24,7 @@ async def test_probe_latency_and_backlog(run_worker, temporal_client: Client, ta
     settings.WATCH_BACKLOG_MAX = 2
     lines, _ = await run_round(connect, [], task_queue)  # no worker: the probe is started and waits
     assert "probe started (no result yet)" in next(line for line in lines if line.startswith("backlog:"))
-    for n in range(4):  # work piles up with nobody to take it
+    for _ in range(4):  # work piles up with nobody to take it
         await temporal_client.start_workflow("HealthCheckWorkflow", id=f"pile-{uuid.uuid4()}", task_queue=task_queue)
     for _ in range(30):  # the server caches a queue's stats for a few seconds
         await asyncio.sleep(0.5)
