@@ -20,6 +20,7 @@ from temporalio.client import ScheduleCalendarSpec, ScheduleOverlapPolicy, Sched
 from workflows.court_sessions import CourtSessionSyncInput
 from workflows.monitor import CourtParserMonitorInput
 from workflows.reminders import ClearSessionsJobInput, EventRemindersInput, OldCasesReminderInput
+from workflows.retention import RetentionInput
 
 TIME_ZONE = "Europe/Warsaw"
 MANAGED_BY_KEY = "managed-by"
@@ -112,6 +113,14 @@ SCHEDULES: list[ScheduleEntry] = [
         description="Hourly round trip worker -> Temporal -> database, recorded under Monitoring",
         calendar=hourly(0),
         catchup_window=timedelta(hours=1),
+    ),
+    ScheduleEntry(
+        id="retention",
+        workflow="RetentionWorkflow",
+        description="Daily deletion of old run history, health checks, page stats and alerts; scrubs sent e-mails",
+        calendar=at(3, 30),
+        catchup_window=timedelta(days=1),
+        input=RetentionInput(),
     ),
 ]
 

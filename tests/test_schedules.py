@@ -49,6 +49,7 @@ EXPECTED = {
     "court-parser-monitor": ("CourtParserMonitorWorkflow",
                              {"hour": (R(6),), "minute": (R(0),), "day_of_week": (R(0),)}, timedelta(days=7)),
     "health-check": ("HealthCheckWorkflow", {"hour": (R(0, 23),), "minute": (R(0),)}, timedelta(hours=1)),
+    "retention": ("RetentionWorkflow", {"hour": (R(3),), "minute": (R(30),)}, timedelta(days=1)),
 }
 
 
@@ -88,6 +89,7 @@ def test_specs_in_words() -> None:
         "clear-sessions": "daily at 00:00 (Europe/Warsaw)",
         "court-parser-monitor": "weekly on Sunday at 06:00 (Europe/Warsaw)",
         "health-check": "hourly at minute 0 (Europe/Warsaw)",
+        "retention": "daily at 03:30 (Europe/Warsaw)",
     }
     odd = at(8, 30)
     odd.hour = (R(8, 18, 2),)
@@ -97,7 +99,7 @@ def test_specs_in_words() -> None:
         "7 days", "1 hour", "90 seconds"]
 
 
-async def test_sync_creates_the_six_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
+async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
     assert outcomes(await sync_schedules(ns_client)) == dict.fromkeys(EXPECTED, "created")
 
     for schedule_id, (workflow, calendar, catchup) in EXPECTED.items():

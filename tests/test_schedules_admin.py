@@ -19,7 +19,7 @@ from tests.schedulesupport import app_namespace, connect_to, describe, wait_unti
 PAGE = "/admin/jobs/"
 WARSAW = ZoneInfo("Europe/Warsaw")
 IDS = ["court-session-parser", "event-reminders", "old-cases-reminder", "clear-sessions", "court-parser-monitor",
-       "health-check"]
+       "health-check", "retention"]
 
 
 def action_url(schedule_id: str, action: str) -> str:
