@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=poradnia.settings.prod \
     PORADNIA_DATA_DIR=/app/var \
     STATIC_ROOT=/app/staticfiles
 
@@ -27,9 +28,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 RUN pip install --no-deps -e . \
-    # Static files for whitenoise (hashed, compressed). The key below only satisfies settings at build
-    # time (DEBUG off needs one); it is not used by any running container.
-    && DEBUG=false SECRET_KEY=build-time-only-not-a-secret python manage.py collectstatic --noinput \
+    # Static files for whitenoise (hashed, compressed). The key and host below only satisfy the prod
+    # settings at build time (they need both); no running container uses them.
+    && SECRET_KEY=build-time-only-not-a-secret ALLOWED_HOSTS=build.invalid python manage.py collectstatic --noinput \
     && mkdir -p /app/var \
     && chown poradnia:poradnia /app/var
 

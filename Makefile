@@ -19,11 +19,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The laptop settings (DEBUG on, plain http); manage.py, worker.py and the WSGI app default to poradnia.settings.prod.
 dev: install
-	$(PY) -m poradnia.dev
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m poradnia.dev
 
 demo: install
-	$(PY) -m poradnia.dev --demo
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m poradnia.dev --demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

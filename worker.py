@@ -24,7 +24,7 @@ from typing import Any
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.prod")
 django.setup()
 
 from django.conf import settings  # noqa: E402

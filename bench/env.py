@@ -23,7 +23,7 @@ def setup_django(database_url: str | None) -> Path:
     os.environ["PORADNIA_DATA_DIR"] = str(workdir)
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     os.environ.setdefault("EWOKANDA_ALLOW_LOOPBACK", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.dev")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

@@ -41,11 +41,17 @@ ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 KEY_BYTES = 32  # AES-256
 NONCE_BYTES = 12  # the GCM standard nonce; random per payload (2^-32 collision bound far beyond our volume)
+TAG_BYTES = 16  # GCM's authentication tag, appended to every ciphertext
+LOCAL_DEV_MARKER = "local-dev-only"  # in every secret docker-compose.yml publishes as a laptop default
 _KEY_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class PayloadDecryptionError(ValueError):
     """An encrypted payload cannot be decrypted: its key id is not configured, or it was tampered with."""
+
+
+class MalformedPayloadError(PayloadDecryptionError):
+    """A payload labelled encrypted is too short to hold a nonce and a tag: truncated, or not written by us."""
 
 
 def parse_keys(spec: str) -> dict[str, bytes]:
@@ -113,6 +119,11 @@ class EncryptionCodec(PayloadCodec):
         if payload.metadata.get("encoding") != ENCODING:
             return payload
         key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode(errors="replace")
+        if len(payload.data) < NONCE_BYTES + TAG_BYTES:
+            raise MalformedPayloadError(
+                f"encrypted payload with key id {key_id!r} is {len(payload.data)} bytes, shorter than its nonce "
+                f"and tag ({NONCE_BYTES + TAG_BYTES} bytes): truncated or not encrypted by Poradnia"
+            )
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             known = ", ".join(self._ciphers) or "none"
@@ -136,6 +147,11 @@ class EncryptionCodec(PayloadCodec):
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.decrypt(p) for p in payloads]
+
+
+def published_dev_keys(keys: Mapping[str, bytes]) -> list[str]:
+    """The ids of keys that are docker-compose.yml's published local-dev default (its bytes carry the marker)."""
+    return [key_id for key_id, key in keys.items() if LOCAL_DEV_MARKER.encode() in key]
 
 
 def codec_from_settings() -> EncryptionCodec | None:

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from poradnia.codec import EncryptionCodec, PayloadDecryptionError
+from poradnia.codec import EncryptionCodec, MalformedPayloadError, PayloadDecryptionError
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ def _endpoint(transform: Callable[[EncryptionCodec, Payload], Payload]) -> Calla
         codec = EncryptionCodec.from_spec(settings.PAYLOAD_ENCRYPTION_KEYS)
         try:
             out = Payloads(payloads=[transform(codec, p) for p in payloads.payloads])
+        except MalformedPayloadError as exc:  # the request is wrong, whatever the keys
+            return _cors(request, JsonResponse({"error": str(exc)}, status=400))
         except PayloadDecryptionError as exc:
             return _cors(request, JsonResponse({"error": str(exc)}, status=422))
         body = json_format.MessageToJson(out, indent=None)

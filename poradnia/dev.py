@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.dev")
 
 
 def main(argv: list[str] | None = None) -> int:

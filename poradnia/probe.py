@@ -15,7 +15,7 @@ import urllib.request
 
 
 def probe_headers() -> dict[str, str]:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.prod")
     from django.conf import settings
 
     headers: dict[str, str] = {}

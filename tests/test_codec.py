@@ -18,7 +18,9 @@ from temporalio.worker import Replayer
 from poradnia.codec import (
     ENCODING,
     KEY_ID_METADATA,
+    NONCE_BYTES,
     EncryptionCodec,
+    MalformedPayloadError,
     PayloadDecryptionError,
     codec_from_settings,
     generate_key,
@@ -89,6 +91,13 @@ def test_tampered_or_relabelled_payloads_fail_authentication() -> None:
     relabelled = Payload(metadata={**encrypted.metadata, KEY_ID_METADATA: b"k1"}, data=encrypted.data)
     with pytest.raises(PayloadDecryptionError, match="failed authentication"):
         codec.decrypt(relabelled)
+
+
+@pytest.mark.parametrize("length", [0, 5, NONCE_BYTES, NONCE_BYTES + 15])
+def test_a_payload_too_short_for_nonce_and_tag_fails_clearly(length: int) -> None:
+    short = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"\x00" * length)
+    with pytest.raises(MalformedPayloadError, match=rf"key id 'k1' is {length} bytes, shorter than its nonce"):
+        EncryptionCodec.from_spec(f"k1:{K1}").decrypt(short)
 
 
 def test_payloads_from_before_encryption_decode_unchanged() -> None:
@@ -170,6 +179,14 @@ def test_codec_server_refuses_everybody_else(client, codec_settings, django_user
     unknown = payloads_json(EncryptionCodec.from_spec(f"k3:{K3}").encrypt(json_payload(SECRET)))
     failed = post(client, "/codec/decode", unknown)
     assert failed.status_code == 422 and "'k3'" in failed.json()["error"]
+
+
+@pytest.mark.django_db
+def test_codec_server_answers_400_for_a_payload_shorter_than_the_nonce(client, codec_settings) -> None:
+    truncated = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"\x01\x02\x03")
+    response = post(client, "/codec/decode", payloads_json(truncated), Authorization=f"Bearer {TOKEN}")
+    assert response.status_code == 400, response.content
+    assert "3 bytes, shorter than its nonce and tag" in response.json()["error"]
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ LONG_RUNNING = SERVICES - {"migrate"}
 SECRET_VARS = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "CODEC_SERVER_TOKEN", "PAYLOAD_ENCRYPTION_KEYS")
 STRONG_KEY = "prod-" + "9f3kQ7zR2mX8vB1nL5cT0wY4hJ6pD" * 2  # 65 varied characters, as check --deploy wants
 PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "poradnia.settings.prod",  # what the image sets (pytest's own is dev)
     "DEBUG": "false",
     "SECRET_KEY": STRONG_KEY,
     "ALLOWED_HOSTS": "poradnia.example.org",
@@ -152,7 +153,8 @@ def test_check_deploy_is_clean_with_the_production_environment() -> None:
     ({"SECURE_SSL_REDIRECT": "false"}, "security.W008"),
     ({"SECURE_COOKIES": "false"}, "security.W012"),
     ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
-    ({"SECRET_KEY": ""}, "SECRET_KEY must be set when DEBUG is off"),
+    ({"SECRET_KEY": ""}, "SECRET_KEY must be set in production"),
+    ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set in production"),
     ({"SECRET_KEY": "local-dev-only-insecure-secret-key-change-me-in-dot-env-0123456789"},
      "SECRET_KEY: still the local-dev default"),
     ({"CODEC_SERVER_TOKEN": "local-dev-only-codec-token"}, "CODEC_SERVER_TOKEN: still the local-dev default"),

@@ -249,7 +249,7 @@ def in_database(url: str, script: str) -> dict:
     import json
 
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "poradnia.settings"})
+                          env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "poradnia.settings.dev"})
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

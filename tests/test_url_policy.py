@@ -106,24 +106,26 @@ def test_loopback_only_when_allowed() -> None:
 
 def test_settings_defaults_allow_ewokanda_and_in_tests_loopback(settings) -> None:
     assert settings.EWOKANDA_ALLOWED_HOSTS == ["ewokanda.nsa.gov.pl"]
-    assert settings.EWOKANDA_ALLOW_LOOPBACK  # DEBUG is on by default, as in the suite
+    assert settings.EWOKANDA_ALLOW_LOOPBACK  # the suite runs on poradnia.settings.dev
     assert UrlPolicy.from_settings().refusal(court_url("WSA_Opole", "http://127.0.0.1:8765/ewokanda/")) is None
     settings.EWOKANDA_ALLOW_LOOPBACK = False
     assert UrlPolicy.from_settings().refusal("http://127.0.0.1:8765/ewokanda/") is not None
 
 
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"DEBUG": "false"}, "['ewokanda.nsa.gov.pl'] False"),
-    ({"DEBUG": "false", "EWOKANDA_ALLOW_LOOPBACK": "true"}, "['ewokanda.nsa.gov.pl'] True"),
-    ({"DEBUG": "true", "EWOKANDA_ALLOWED_HOSTS": "ewokanda.nsa.gov.pl, mirror.example.org"},
+@pytest.mark.parametrize(("module", "env", "expected"), [
+    ("prod", {}, "['ewokanda.nsa.gov.pl'] False"),
+    ("prod", {"EWOKANDA_ALLOW_LOOPBACK": "true"}, "['ewokanda.nsa.gov.pl'] True"),
+    ("dev", {"DEBUG": "false"}, "['ewokanda.nsa.gov.pl'] True"),  # dev's default follows the module, not DEBUG
+    ("dev", {"EWOKANDA_ALLOWED_HOSTS": "ewokanda.nsa.gov.pl, mirror.example.org"},
      "['ewokanda.nsa.gov.pl', 'mirror.example.org'] True"),
 ])
-def test_production_settings_drop_loopback_unless_told(env: dict[str, str], expected: str) -> None:
-    code = ("import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'poradnia.settings'; from django.conf import settings; "
+def test_production_settings_drop_loopback_unless_told(module: str, env: dict[str, str], expected: str) -> None:
+    code = (f"import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'poradnia.settings.{module}'; "
+            "from django.conf import settings; "
             "print(settings.EWOKANDA_ALLOWED_HOSTS, settings.EWOKANDA_ALLOW_LOOPBACK)")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("EWOKANDA_", "DEBUG"))}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**clean, "SECRET_KEY": "x" * 60, **env})
+                          env={**clean, "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "poradnia.example.org", **env})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
 
