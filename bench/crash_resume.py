@@ -27,12 +27,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from temporalio.api.enums.v1 import PendingActivityState
     from temporalio.client import Client
 
-    from poradnia.devserver import TemporalDevServer
-    from poradnia.judgements.audit import duplicate_counts
+    from devtools.audit import duplicate_counts
+    from devtools.devserver import TemporalDevServer
+    from devtools.processes import WorkerProcess
+    from devtools.smtp import SmtpReceiver
+    from devtools.standin import StandIn
     from poradnia.judgements.models import Court, CourtSession
-    from poradnia.judgements.standin import StandIn
-    from tests.processes import WorkerProcess
-    from tests.smtp import SmtpReceiver
     from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
     pages = load_pages(args.pages)

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_PAGES = ROOT.parent / "shared" / "ewokanda" / "pages"
+# $EWOKANDA_SHARED_DIR: the recorded pages when the checkout is not beside shared/ (a worktree).
+DEFAULT_PAGES = Path(os.environ.get("EWOKANDA_SHARED_DIR") or ROOT.parent / "shared" / "ewokanda") / "pages"
 
 
 def setup_django(database_url: str | None) -> Path:
@@ -90,8 +91,8 @@ def peak_rss_mb(pid: int) -> float:
 @contextmanager
 def temporal_and_worker(workdir: Path, worker_env: dict[str, str]) -> Iterator[tuple[object, object]]:
     """A headless dev server and one ``python worker.py``; yields (server, worker process)."""
-    from poradnia.devserver import TemporalDevServer
-    from tests.processes import WorkerProcess
+    from devtools.devserver import TemporalDevServer
+    from devtools.processes import WorkerProcess
 
     server = TemporalDevServer(db_filename=workdir / "temporal.sqlite", log_file=workdir / "temporal.log").start()
     env = {"DATABASE_URL": os.environ["DATABASE_URL"], "TEMPORAL_ADDRESS": server.address,

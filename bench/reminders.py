@@ -13,6 +13,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    from poradnia.events.bench import run_reminders_benchmark
+    from devtools.benchdata import run_reminders_benchmark
 
     return run_reminders_benchmark(args.events, args.staff)

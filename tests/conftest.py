@@ -1,7 +1,7 @@
 """Shared fixtures: a real Temporal dev server, real databases, real worker processes.
 
 The suite runs once on SQLite (``pytest``) and the database tests again on a throwaway PostgreSQL
-cluster (``python -m poradnia.pgcluster run -- pytest -m django_db``); ``make test`` does both.
+cluster (``python -m devtools.pgcluster run -- pytest -m django_db``); ``make test`` does both.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from django.conf import settings
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from poradnia.devserver import TemporalDevServer
-from tests.processes import WorkerProcess
+from devtools.devserver import TemporalDevServer
+from devtools.processes import WorkerProcess
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "ewokanda"
+# Shared fixtures live in tests/support (never in a test module); registered here for every tier.
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +112,18 @@ def worker_process(temporal_server: TemporalDevServer, task_queue: str, tmp_path
     yield start
     for proc in started:
         proc.stop()
+
+
+# The unit tier must stay server-free (make test-fast runs it alone, in seconds): refuse a unit test that
+# asks for a database, a Temporal server, a worker or a live server.
+SERVER_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server", "temporal_server",
+                             "temporal_client", "run_worker", "worker_process", "test_database_url"})
+UNIT_DIR = Path(__file__).resolve().parent / "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    misplaced = [item.nodeid for item in items if UNIT_DIR in Path(item.path).parents
+                 and (item.get_closest_marker("django_db") or SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))]
+    if misplaced:
+        raise pytest.UsageError("tests/unit must not use servers or databases (move them to tests/integration): "
+                                + ", ".join(misplaced))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from poradnia.devserver import TemporalDevServer
+from devtools.devserver import TemporalDevServer
+from devtools.processes import WorkerProcess
 from poradnia.monitoring.models import Alert, WatchCheck
-from tests.processes import WorkerProcess
 from tests.support.watching import manage, start_manage, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from poradnia.monitoring.benchdata import make_retention_rows
+from devtools.retentiondata import make_retention_rows
 from poradnia.monitoring.models import Alert, CourtPageStat, HealthCheck, JobRun
 from poradnia.monitoring.retention import purge
 from poradnia.outbox.models import OutboxEmail
@@ -77,7 +77,7 @@ def test_benchmark_prints_peak_rss() -> None:
 async def test_scheduled_workflow_purges_and_records_its_run(run_worker, temporal_client, task_queue: str) -> None:
     import uuid
 
-    from tests.dbthread import in_db_thread
+    from tests.support.dbthread import in_db_thread
     from workflows.retention import RetentionInput, RetentionWorkflow
 
     now = timezone.now()

@@ -61,7 +61,7 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
 
 @pytest.mark.django_db
 def test_temporal_down_starts_nothing_and_logs_nothing(client, operator, settings) -> None:
-    from poradnia.devserver import free_port
+    from devtools.devserver import free_port
 
     settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"
     client.force_login(operator)
@@ -78,11 +78,11 @@ def test_dry_run_from_the_browser_shows_planned_changes(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
+    from devtools.standin import StandIn
+    from devtools.synthetic import SyntheticRow, generate_page
     from poradnia.judgements.models import CourtSession
-    from poradnia.judgements.standin import StandIn
-    from poradnia.judgements.synthetic import SyntheticRow, generate_page
-    from tests.courtdata import make_case, track
     from tests.support.browser import chromium
+    from tests.support.courtdata import make_case, track
 
     tracked = make_case("Kowalski", staff=1)
     track(tracked.case, "WSA_Opole", "II SA/Op 7/26")

@@ -9,15 +9,15 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from temporalio.client import Client
 
+from devtools.smtp import SmtpReceiver
 from poradnia.jobs.models import BackgroundJob
 from poradnia.monitoring.models import Alert, WatchCheck, WebhookDelivery
 from poradnia.monitoring.watch import MAIL_ALERT_KEY, run_round
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import TemporaryEmailError, enqueue, send_pending
 from schedules.sync import sync_schedules
-from tests.dbthread import in_db_thread
-from tests.schedulesupport import app_namespace, connect_to, temporal_cli
-from tests.smtp import SmtpReceiver
+from tests.support.dbthread import in_db_thread
+from tests.support.schedulesupport import app_namespace, connect_to, temporal_cli
 from tests.support.watching import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)

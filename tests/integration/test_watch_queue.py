@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from poradnia.monitoring.models import Alert
 from poradnia.monitoring.watch import run_round
-from tests.dbthread import in_db_thread
+from tests.support.dbthread import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
