@@ -59,6 +59,7 @@ def test_thresholds_come_from_settings(settings) -> None:
     assert (result.deleted["health_checks"], result.deleted["job_runs"]) == (0, 1)
 
 
+@pytest.mark.bench
 def test_benchmark_prints_peak_rss() -> None:
     import json
     import subprocess
