@@ -35,6 +35,7 @@ from temporalio.worker import Interceptor, Worker  # noqa: E402
 
 from activities import build_activities  # noqa: E402
 from poradnia import temporal  # noqa: E402
+from poradnia.contracts import first_line  # noqa: E402
 from poradnia.sentry import SentryInterceptor, init_sentry  # noqa: E402
 from workflows import WORKFLOWS  # noqa: E402
 
@@ -122,12 +123,11 @@ async def run(args: argparse.Namespace) -> int:
     try:
         client = await asyncio.wait_for(temporal.connect(**({"runtime": runtime} if runtime else {})), timeout=15)
     except Exception as exc:  # noqa: BLE001
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"worker: cannot connect to Temporal at {address}: {reason}", file=sys.stderr)
+        print(f"worker: cannot connect to Temporal at {address}: {first_line(exc)}", file=sys.stderr)
         return 1
 
     if args.sync_schedules:
-        # Schedules as code (schedules/declared.py); operators' pauses and notes survive the sync.
+        # Schedules as code (the job registry, schedules/declared.py); operators' pauses and notes survive the sync.
         from schedules.sync import sync_schedules
 
         try:
@@ -181,8 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001
         db = settings.DATABASES["default"]
         where = db.get("HOST") or db["NAME"]
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"worker: cannot reach the database at {where}: {reason}", file=sys.stderr)
+        print(f"worker: cannot reach the database at {where}: {first_line(exc)}", file=sys.stderr)
         return 1
     return asyncio.run(run(args))
 

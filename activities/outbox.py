@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.metrics import count
-from poradnia.outbox.services import SendSummary, TemporaryEmailError, send_pending
+from poradnia.contracts import SendOutboxInput, SendSummary
+from poradnia.metrics import count
+from poradnia.outbox.services import TemporaryEmailError, send_pending
 
-
-@dataclass
-class SendOutboxInput:
-    kinds: list[str] | None = None  # None: every pending e-mail
+__all__ = ["SendOutboxInput", "send_outbox"]
 
 
 @activity.defn(name="send_outbox")

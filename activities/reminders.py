@@ -7,27 +7,25 @@ the shared ``send_outbox`` activity afterwards.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict
 
 from temporalio import activity
 
-from poradnia.cases.old_cases import OldCasesQueued, queue_old_cases_reminder
-from poradnia.events.reminders import PAGE_SIZE, ReminderProgress, queue_event_reminders
+from poradnia.cases.old_cases import queue_old_cases_reminder
+from poradnia.contracts import (
+    ClearSessionsInput,
+    ClearSessionsOutput,
+    OldCasesQueued,
+    QueueEventRemindersInput,
+    QueueOldCasesInput,
+    ReminderProgress,
+    parse_aware,
+)
+from poradnia.events.reminders import queue_event_reminders
 from poradnia.users.sessions import clear_expired_sessions
 
-
-def parse_now(value: str) -> datetime:
-    now = datetime.fromisoformat(value)
-    if now.tzinfo is None:
-        raise ValueError(f"now={value!r} has no UTC offset")
-    return now
-
-
-@dataclass
-class QueueEventRemindersInput:
-    now: str
-    page_size: int = PAGE_SIZE
+__all__ = ["ClearSessionsInput", "QueueEventRemindersInput", "QueueOldCasesInput", "clear_expired_sessions_activity",
+           "queue_event_reminders_activity", "queue_old_cases_reminder_activity"]
 
 
 @activity.defn(name="queue_event_reminders")
@@ -43,31 +41,16 @@ def queue_event_reminders_activity(input: QueueEventRemindersInput) -> ReminderP
     if details:
         activity.logger.info("resuming after event id %s", progress.last_event_id)
     return queue_event_reminders(
-        parse_now(input.now), progress=progress, page_size=input.page_size,
+        parse_aware(input.now, "now"), progress=progress, page_size=input.page_size,
         on_page=lambda done: activity.heartbeat(asdict(done)),
     )
 
 
-@dataclass
-class QueueOldCasesInput:
-    now: str
-
-
 @activity.defn(name="queue_old_cases_reminder")
 def queue_old_cases_reminder_activity(input: QueueOldCasesInput) -> OldCasesQueued:
-    return queue_old_cases_reminder(parse_now(input.now))
-
-
-@dataclass
-class ClearSessionsInput:
-    now: str
-
-
-@dataclass
-class ClearSessionsOutput:
-    deleted: int | None  # None: the session engine does not store sessions in the database
+    return queue_old_cases_reminder(parse_aware(input.now, "now"))
 
 
 @activity.defn(name="clear_expired_sessions")
 def clear_expired_sessions_activity(input: ClearSessionsInput) -> ClearSessionsOutput:
-    return ClearSessionsOutput(deleted=clear_expired_sessions(parse_now(input.now)))
+    return ClearSessionsOutput(deleted=clear_expired_sessions(parse_aware(input.now, "now")))

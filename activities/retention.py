@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from temporalio import activity
 
-from poradnia.monitoring.retention import RetentionResult, purge
-
-
-@dataclass
-class PurgeInput:
-    now: str  # ISO 8601 with offset, fixed by the workflow
+from poradnia.contracts import PurgeInput, RetentionResult
+from poradnia.monitoring.retention import purge
 
 
 @activity.defn(name="purge_old_records")

@@ -26,10 +26,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from django.core.management import CommandError, call_command
 
     from devtools.standin import StandIn
+    from poradnia.contracts import COURT_SESSIONS, CourtSessionSyncInput, CourtSessionSyncResult, RunStatus
     from poradnia.events.models import Event
     from poradnia.judgements.models import Court, CourtSession
     from poradnia.outbox.models import OutboxEmail
-    from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
     pages = load_pages(args.pages)
     expected_rows = track_sample(pages, args.tracked)
@@ -42,8 +42,8 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 from temporalio.client import Client
 
                 client = await Client.connect(server.address)
-                return await client.execute_workflow(CourtSessionSyncWorkflow.run, job,
-                                                     id=f"bench-{uuid.uuid4()}", task_queue="bench")
+                return await client.execute_workflow(COURT_SESSIONS.workflow, job, id=f"bench-{uuid.uuid4()}",
+                                                     task_queue="bench", result_type=CourtSessionSyncResult)
 
             started = now()
             result = asyncio.run(execute())
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             raise SystemExit(f"the inline run did not succeed: {exc}\n{out.getvalue()}") from None
         inline_wall = now() - started
         inline = json.loads(out.getvalue())
-    if result.status != "completed_success" or inline["status"] != "completed_success":
+    if result.status != RunStatus.SUCCESS or inline["status"] != RunStatus.SUCCESS:
         raise SystemExit(f"runs did not succeed: {result.status} {result.errors} / {inline['status']} "
                          f"{inline['errors']}")
     return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from poradnia.events.models import Event
 from poradnia.judgements.models import CourtSession
 from poradnia.outbox.models import OutboxEmail
@@ -10,7 +12,7 @@ from poradnia.outbox.models import OutboxEmail
 def duplicate_counts() -> dict[str, int]:
     sessions = CourtSession.objects.count()
     distinct_slots = CourtSession.objects.values("court_case", "date", "slot").distinct().count()
-    parser_events = Event.objects.filter(created_by__username="JudgementBot").count()
+    parser_events = Event.objects.filter(created_by__username=settings.JUDGEMENT_BOT_USERNAME).count()
     rows = OutboxEmail.objects.count()
     distinct_mails = OutboxEmail.objects.values("to", "subject", "body").distinct().count()
     return {

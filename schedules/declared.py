@@ -1,6 +1,6 @@
-"""Poradnia's schedules, declared once, here.
+"""Poradnia's schedules, built from the job registry (poradnia.contracts.registry).
 
-This list is the only place a job's timing lives (it used to be crontab, then django-celery-beat).
+The registry is the only place a job's timing lives (it used to be crontab, then django-celery-beat).
 ``sync_schedules`` makes the Temporal server match it without undoing what operators do there: a
 pause and its note survive every sync and every deploy.
 
@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import ScheduleCalendarSpec, ScheduleOverlapPolicy, ScheduleRange
+from temporalio.client import ScheduleCalendarSpec, ScheduleOverlapPolicy
 
-from workflows.court_sessions import CourtSessionSyncInput
-from workflows.monitor import CourtParserMonitorInput
-from workflows.reminders import ClearSessionsJobInput, EventRemindersInput, OldCasesReminderInput
-from workflows.retention import RetentionInput
+from poradnia.contracts import JOBS, SUNDAY, WARSAW_TZ_NAME, Job, at, hourly
 
-TIME_ZONE = "Europe/Warsaw"
+__all__ = ["MANAGED_BY", "MANAGED_BY_KEY", "SCHEDULES", "SUNDAY", "TIME_ZONE", "ScheduleEntry", "at", "hourly",
+           "declared_schedules", "find_entry"]
+
+TIME_ZONE = WARSAW_TZ_NAME
 MANAGED_BY_KEY = "managed-by"
 MANAGED_BY = "poradnia"
-SUNDAY = 0  # Temporal's day_of_week: 0 is Sunday
 
 
 @dataclass(frozen=True)
@@ -50,79 +49,14 @@ class ScheduleEntry:
         return {MANAGED_BY_KEY: MANAGED_BY, "description": self.description}
 
 
-def at(hour: int, minute: int, *, day_of_month: int | None = None, day_of_week: int | None = None
-       ) -> ScheduleCalendarSpec:
-    """A calendar matching HH:MM every day, or only on one day of the month or of the week."""
-    calendar = ScheduleCalendarSpec(hour=(ScheduleRange(hour),), minute=(ScheduleRange(minute),))
-    if day_of_month is not None:
-        calendar.day_of_month = (ScheduleRange(day_of_month),)
-    if day_of_week is not None:
-        calendar.day_of_week = (ScheduleRange(day_of_week),)
-    return calendar
+    @classmethod
+    def of(cls, job: Job) -> ScheduleEntry:
+        return cls(id=job.id, workflow=job.workflow, description=job.description, calendar=job.calendar,
+                   catchup_window=job.catchup_window, input=job.default_input())
 
 
-def hourly(minute: int) -> ScheduleCalendarSpec:
-    """A calendar matching minute MM of every hour."""
-    return ScheduleCalendarSpec(hour=(ScheduleRange(0, 23),), minute=(ScheduleRange(minute),))
-
-
-SCHEDULES: list[ScheduleEntry] = [
-    ScheduleEntry(
-        id="court-session-parser",
-        workflow="CourtSessionSyncWorkflow",
-        description="Nightly eWokanda hearing lists -> calendar events and e-mails to case staff",
-        calendar=at(23, 10),
-        catchup_window=timedelta(days=1),
-        input=CourtSessionSyncInput(),
-    ),
-    ScheduleEntry(
-        id="event-reminders",
-        workflow="EventRemindersWorkflow",
-        description="Daily e-mail reminders of upcoming case events",
-        calendar=at(12, 0),
-        catchup_window=timedelta(days=1),
-        input=EventRemindersInput(),
-    ),
-    ScheduleEntry(
-        id="old-cases-reminder",
-        workflow="OldCasesReminderWorkflow",
-        description="Monthly count of cases old enough to be deleted, to the staff who asked for it",
-        calendar=at(6, 0, day_of_month=2),
-        catchup_window=timedelta(days=31),
-        input=OldCasesReminderInput(),
-    ),
-    ScheduleEntry(
-        id="clear-sessions",
-        workflow="ClearSessionsWorkflow",
-        description="Daily removal of expired login sessions",
-        calendar=at(0, 0),
-        catchup_window=timedelta(days=1),
-        input=ClearSessionsJobInput(),
-    ),
-    ScheduleEntry(
-        id="court-parser-monitor",
-        workflow="CourtParserMonitorWorkflow",
-        description="Weekly check that the court-session parser still understands the eWokanda pages",
-        calendar=at(6, 0, day_of_week=SUNDAY),
-        catchup_window=timedelta(days=7),
-        input=CourtParserMonitorInput(),
-    ),
-    ScheduleEntry(
-        id="health-check",
-        workflow="HealthCheckWorkflow",
-        description="Hourly round trip worker -> Temporal -> database, recorded under Monitoring",
-        calendar=hourly(0),
-        catchup_window=timedelta(hours=1),
-    ),
-    ScheduleEntry(
-        id="retention",
-        workflow="RetentionWorkflow",
-        description="Daily deletion of old run history, health checks, page stats and alerts; scrubs sent e-mails",
-        calendar=at(3, 30),
-        catchup_window=timedelta(days=1),
-        input=RetentionInput(),
-    ),
-]
+# One schedule per registered job (poradnia.contracts.registry holds their ids, timing and inputs).
+SCHEDULES: list[ScheduleEntry] = [ScheduleEntry.of(job) for job in JOBS]
 
 
 def declared_schedules() -> list[ScheduleEntry]:

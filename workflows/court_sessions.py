@@ -7,7 +7,6 @@ in flight resumes from its last heartbeat, and one broken court never fails the 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
@@ -15,75 +14,25 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.court_sessions import (
+    from poradnia.contracts import (
+        COURT_SESSIONS,
+        CourtError,
+        CourtProgress,
         CourtRef,
         CourtSelection,
+        CourtSessionSyncInput,
+        CourtSessionSyncResult,
         CourtSyncSummary,
+        EmailKind,
         SelectCourtsInput,
         SyncCourtInput,
-        select_courts,
-        sync_court,
+        finish_court_run,
     )
-    from poradnia.judgements.sync import EMAIL_KIND
-    from poradnia.monitoring.alerts import ALERT_KIND
     from workflows.sending import send_emails
     from workflows.tracking import tracked_run
 
-
-@dataclass
-class CourtSessionSyncInput:
-    court_ids: list[int] | None = None
-    parser_key: str | None = None
-    dry_run: bool = False
-
-
-@dataclass
-class CourtError:
-    court: str
-    type: str
-    message: str
-
-
-@dataclass
-class CourtProgress:
-    state: str = "pending"  # pending | running | done | failed
-    sessions_created: int = 0
-    sessions_updated: int = 0
-    error: str = ""
-
-
-@dataclass
-class CourtSessionSyncResult:
-    status: str  # completed_success | completed_partial | failed_all_courts | completed_no_courts
-    courts_total: int = 0
-    courts_succeeded: int = 0
-    courts_failed: int = 0
-    sessions_created: int = 0
-    sessions_updated: int = 0
-    emails_sent: int = 0
-    emails_failed: int = 0
-    dry_run: bool = False
-    errors: list[CourtError] = field(default_factory=list)
-    courts: list[CourtSyncSummary] = field(default_factory=list)
-
-
-def finish(result: CourtSessionSyncResult) -> CourtSessionSyncResult:
-    """Totals and status from the per-court summaries and errors (shared with the --inline path)."""
-    result.courts.sort(key=lambda s: s.parser_key)
-    result.errors.sort(key=lambda e: e.court)
-    result.courts_succeeded = len(result.courts)
-    result.courts_failed = len({e.court for e in result.errors if e.court != "outbox"})
-    result.sessions_created = sum(s.sessions_created for s in result.courts)
-    result.sessions_updated = sum(s.sessions_updated for s in result.courts)
-    if result.courts_total == 0:
-        result.status = "completed_no_courts"
-    elif result.courts_succeeded == 0:
-        result.status = "failed_all_courts"
-    elif result.errors:
-        result.status = "completed_partial"
-    else:
-        result.status = "completed_success"
-    return result
+__all__ = ["CourtError", "CourtProgress", "CourtSessionSyncInput", "CourtSessionSyncResult",
+           "CourtSessionSyncWorkflow"]
 
 
 def _root_cause(exc: BaseException) -> tuple[str, str]:
@@ -108,18 +57,18 @@ class CourtSessionSyncWorkflow:
     @workflow.run
     async def run(self, input: CourtSessionSyncInput | None = None) -> CourtSessionSyncResult:
         input = input or CourtSessionSyncInput()
-        return await tracked_run("court-session-parser", lambda: self._sync(input), lambda r: r.status,
+        return await tracked_run(COURT_SESSIONS.id, lambda: self._sync(input), lambda r: r.status,
                                  alert=not input.dry_run)
 
     async def _sync(self, input: CourtSessionSyncInput) -> CourtSessionSyncResult:
-        selection: CourtSelection = await workflow.execute_activity(
-            select_courts,
+        selection = await workflow.execute_activity(
+            "select_courts",
             SelectCourtsInput(court_ids=input.court_ids, parser_key=input.parser_key),
+            result_type=CourtSelection,
             start_to_close_timeout=timedelta(seconds=60),
             retry_policy=RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=10),
         )
-        result = CourtSessionSyncResult(status="completed_no_courts", courts_total=len(selection.courts),
-                                        dry_run=input.dry_run)
+        result = CourtSessionSyncResult(courts_total=len(selection.courts), dry_run=input.dry_run)
         if not selection.courts:
             return result
         self._progress = {c.parser_key: CourtProgress() for c in selection.courts}
@@ -136,9 +85,10 @@ class CourtSessionSyncWorkflow:
                 progress = self._progress[court.parser_key]
                 progress.state = "running"
                 try:
-                    summary: CourtSyncSummary = await workflow.execute_activity(
-                        sync_court,
+                    summary = await workflow.execute_activity(
+                        "sync_court",
                         SyncCourtInput(court_id=court.id, dry_run=input.dry_run),
+                        result_type=CourtSyncSummary,
                         activity_id=f"court-{court.parser_key}",
                         start_to_close_timeout=timedelta(seconds=selection.start_to_close_s),
                         heartbeat_timeout=timedelta(seconds=selection.heartbeat_timeout_s),
@@ -158,9 +108,10 @@ class CourtSessionSyncWorkflow:
         if not input.dry_run:
             # Always run the sending step: it also delivers rows a previous run could not send.
             try:
-                sent = await send_emails(EMAIL_KIND, ALERT_KIND)  # with drift alerts the courts raised
+                # With the drift alerts the courts raised.
+                sent = await send_emails(EmailKind.COURT_SESSION, EmailKind.ALERT)
                 result.emails_sent, result.emails_failed = sent.sent, sent.failed
             except ActivityError as exc:
                 kind, message = _root_cause(exc)
                 result.errors.append(CourtError(court="outbox", type=kind, message=message))
-        return finish(result)
+        return finish_court_run(result)

@@ -6,33 +6,27 @@ Court sites change their HTML without notice; this finds out before a missing he
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.court_sessions import SelectCourtsInput, select_courts
-    from activities.monitoring import CheckCourtInput, CourtCheck, check_court_page
-    from poradnia.monitoring.alerts import ALERT_KIND
+    from poradnia.contracts import (
+        PARSER_MONITOR,
+        CheckCourtInput,
+        CourtCheck,
+        CourtParserMonitorInput,
+        CourtParserMonitorResult,
+        CourtSelection,
+        EmailKind,
+        SelectCourtsInput,
+        monitor_result,
+    )
     from workflows.sending import send_emails
     from workflows.tracking import tracked_run
 
-
-@dataclass
-class CourtParserMonitorInput:
-    court_ids: list[int] | None = None
-    parser_key: str | None = None
-
-
-@dataclass
-class CourtParserMonitorResult:
-    status: str  # completed_success | completed_partial | failed_all_courts | completed_no_courts
-    courts_total: int = 0
-    courts_ok: int = 0
-    failed: list[str] = field(default_factory=list)
-    checks: list[CourtCheck] = field(default_factory=list)
+__all__ = ["CourtParserMonitorInput", "CourtParserMonitorResult", "CourtParserMonitorWorkflow"]
 
 
 @workflow.defn
@@ -40,12 +34,13 @@ class CourtParserMonitorWorkflow:
     @workflow.run
     async def run(self, input: CourtParserMonitorInput | None = None) -> CourtParserMonitorResult:
         # Each broken court raises its own alert (check_court_page); no second, run-level one.
-        return await tracked_run("court-parser-monitor", lambda: self._check(input or CourtParserMonitorInput()),
+        return await tracked_run(PARSER_MONITOR.id, lambda: self._check(input or CourtParserMonitorInput()),
                                  lambda r: r.status, alert=False)
 
     async def _check(self, input: CourtParserMonitorInput) -> CourtParserMonitorResult:
         selection = await workflow.execute_activity(
-            select_courts, SelectCourtsInput(court_ids=input.court_ids, parser_key=input.parser_key),
+            "select_courts", SelectCourtsInput(court_ids=input.court_ids, parser_key=input.parser_key),
+            result_type=CourtSelection,
             start_to_close_timeout=timedelta(seconds=60), retry_policy=RetryPolicy(maximum_attempts=10),
         )
         limit = asyncio.Semaphore(selection.concurrency)
@@ -54,7 +49,7 @@ class CourtParserMonitorWorkflow:
         async def check(court_id: int) -> CourtCheck:
             async with limit:
                 return await workflow.execute_activity(
-                    check_court_page, CheckCourtInput(court_id=court_id, now=now),
+                    "check_court_page", CheckCourtInput(court_id=court_id, now=now), result_type=CourtCheck,
                     start_to_close_timeout=timedelta(seconds=selection.start_to_close_s),
                     retry_policy=RetryPolicy(initial_interval=timedelta(seconds=selection.retry_initial_s),
                                              maximum_interval=timedelta(seconds=selection.retry_max_interval_s),
@@ -63,10 +58,5 @@ class CourtParserMonitorWorkflow:
 
         checks = list(await asyncio.gather(*(check(c.id) for c in selection.courts)))
         if any(c.alert_emails_queued for c in checks):
-            await send_emails(ALERT_KIND)
-        ok = [c for c in checks if c.ok]
-        failed = sorted(c.parser_key for c in checks if not c.ok)
-        status = ("completed_no_courts" if not checks else "completed_success" if not failed
-                  else "failed_all_courts" if not ok else "completed_partial")
-        return CourtParserMonitorResult(status=status, courts_total=len(checks), courts_ok=len(ok), failed=failed,
-                                        checks=checks)
+            await send_emails(EmailKind.ALERT)
+        return monitor_result(checks)

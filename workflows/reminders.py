@@ -14,7 +14,6 @@ the mail server refused an address for good ends ``completed_partial``, which al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -22,18 +21,33 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reminders import (
+    from poradnia.contracts import (
+        CLEAR_SESSIONS,
+        EVENT_REMINDERS,
+        OLD_CASES,
         ClearSessionsInput,
+        ClearSessionsJobInput,
+        ClearSessionsOutput,
+        ClearSessionsResult,
+        EmailKind,
+        EventRemindersInput,
+        EventRemindersResult,
+        InvalidTimestamp,
+        OldCasesQueued,
+        OldCasesReminderInput,
+        OldCasesReminderResult,
         QueueEventRemindersInput,
         QueueOldCasesInput,
-        clear_expired_sessions_activity,
-        queue_event_reminders_activity,
-        queue_old_cases_reminder_activity,
+        ReminderProgress,
+        parse_aware,
+        sending_status,
     )
-    from poradnia.cases.old_cases import OLD_CASES_KIND
-    from poradnia.events.reminders import PAGE_SIZE, REMINDER_KIND
     from workflows.sending import send_emails
     from workflows.tracking import tracked_run
+
+__all__ = ["ClearSessionsJobInput", "ClearSessionsResult", "ClearSessionsWorkflow", "EventRemindersInput",
+           "EventRemindersResult", "EventRemindersWorkflow", "OldCasesReminderInput", "OldCasesReminderResult",
+           "OldCasesReminderWorkflow", "run_time"]
 
 # Database steps: a restarting database is back within minutes.
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
@@ -45,112 +59,62 @@ def run_time(value: str | None) -> datetime:
     if not value:
         return workflow.now()
     try:
-        now = datetime.fromisoformat(value)
-    except ValueError:
-        raise ApplicationError(f"now={value!r} is not an ISO 8601 timestamp", non_retryable=True) from None
-    if now.tzinfo is None:
-        raise ApplicationError(f"now={value!r} needs a UTC offset, e.g. 2025-06-01T08:00:00+02:00",
-                               non_retryable=True)
-    return now
-
-
-def status_of(emails_failed: int) -> str:
-    """The run's history status: refused addresses need an admin's look, so they make the run partial."""
-    return "completed_partial" if emails_failed else "completed_success"
-
-
-@dataclass
-class EventRemindersInput:
-    now: str | None = None  # ISO 8601 with offset; default: when the workflow started
-    page_size: int = PAGE_SIZE
-
-
-@dataclass
-class EventRemindersResult:
-    now: str
-    events: int  # candidate events examined
-    sent: int  # reminders recorded and queued by this run
-    skipped: int  # due reminders not sent again: already reminded, or the event is completed
-    emails_sent: int  # outbox e-mails of this kind the sending step delivered
-    emails_failed: int  # ... and the ones the mail server refused for good (5xx)
+        return parse_aware(value, "now")
+    except InvalidTimestamp as exc:
+        raise ApplicationError(str(exc), type="InvalidTimestamp", non_retryable=True) from None
 
 
 @workflow.defn
 class EventRemindersWorkflow:
     @workflow.run
     async def run(self, input: EventRemindersInput | None = None) -> EventRemindersResult:
-        return await tracked_run("event-reminders", lambda: self._run(input or EventRemindersInput()),
-                                 lambda r: status_of(r.emails_failed))
+        return await tracked_run(EVENT_REMINDERS.id, lambda: self._run(input or EventRemindersInput()),
+                                 lambda r: sending_status(r.emails_failed))
 
     async def _run(self, input: EventRemindersInput) -> EventRemindersResult:
         now = run_time(input.now)
         queued = await workflow.execute_activity(
-            queue_event_reminders_activity,
+            "queue_event_reminders",
             QueueEventRemindersInput(now=now.isoformat(), page_size=input.page_size),
+            result_type=ReminderProgress,
             # A page takes well under a second; a silent minute means the worker is gone.
             start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=timedelta(seconds=60),
             retry_policy=DB_RETRY,
         )
-        summary = await send_emails(REMINDER_KIND)
+        summary = await send_emails(EmailKind.EVENT_REMINDER)
         return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,
                                     skipped=queued.skipped, emails_sent=summary.sent,
                                     emails_failed=summary.failed)
-
-
-@dataclass
-class OldCasesReminderInput:
-    now: str | None = None  # ISO 8601 with offset; default: when the workflow started
-
-
-@dataclass
-class OldCasesReminderResult:
-    now: str
-    month: str  # YYYY-MM (Poland) the reminder is for
-    count: int  # old cases
-    queued: int  # e-mails written to the outbox by this run
-    sent: int
-    failed: int
 
 
 @workflow.defn
 class OldCasesReminderWorkflow:
     @workflow.run
     async def run(self, input: OldCasesReminderInput | None = None) -> OldCasesReminderResult:
-        return await tracked_run("old-cases-reminder", lambda: self._run(input or OldCasesReminderInput()),
-                                 lambda r: status_of(r.failed))
+        return await tracked_run(OLD_CASES.id, lambda: self._run(input or OldCasesReminderInput()),
+                                 lambda r: sending_status(r.failed))
 
     async def _run(self, input: OldCasesReminderInput) -> OldCasesReminderResult:
         now = run_time(input.now)
         queued = await workflow.execute_activity(
-            queue_old_cases_reminder_activity, QueueOldCasesInput(now=now.isoformat()),
+            "queue_old_cases_reminder", QueueOldCasesInput(now=now.isoformat()), result_type=OldCasesQueued,
             start_to_close_timeout=timedelta(minutes=10), retry_policy=DB_RETRY,
         )
-        summary = await send_emails(OLD_CASES_KIND)
+        summary = await send_emails(EmailKind.OLD_CASES)
         return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,
                                       queued=queued.queued, sent=summary.sent, failed=summary.failed)
-
-
-@dataclass
-class ClearSessionsJobInput:
-    now: str | None = None  # ISO 8601 with offset; default: when the workflow started
-
-
-@dataclass
-class ClearSessionsResult:
-    now: str
-    deleted: int | None  # None: the session engine does not keep sessions in the database
 
 
 @workflow.defn
 class ClearSessionsWorkflow:
     @workflow.run
     async def run(self, input: ClearSessionsJobInput | None = None) -> ClearSessionsResult:
-        return await tracked_run("clear-sessions", lambda: self._run(input or ClearSessionsJobInput()))
+        return await tracked_run(CLEAR_SESSIONS.id, lambda: self._run(input or ClearSessionsJobInput()))
 
     async def _run(self, input: ClearSessionsJobInput) -> ClearSessionsResult:
         now = run_time(input.now)
         done = await workflow.execute_activity(
-            clear_expired_sessions_activity, ClearSessionsInput(now=now.isoformat()),
+            "clear_expired_sessions", ClearSessionsInput(now=now.isoformat()), result_type=ClearSessionsOutput,
             start_to_close_timeout=timedelta(minutes=30), retry_policy=DB_RETRY,
         )
         return ClearSessionsResult(now=now.isoformat(), deleted=done.deleted)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.retention import PurgeInput, purge_old_records
-    from poradnia.monitoring.retention import RetentionResult
+    from poradnia.contracts import RETENTION, PurgeInput, RetentionInput, RetentionResult
     from workflows.reminders import DB_RETRY, run_time
     from workflows.tracking import tracked_run
-
-
-@dataclass
-class RetentionInput:
-    now: str | None = None  # ISO 8601 with offset; default: when the workflow started
 
 
 @workflow.defn
@@ -24,6 +17,6 @@ class RetentionWorkflow:
     @workflow.run
     async def run(self, input: RetentionInput | None = None) -> RetentionResult:
         now = run_time((input or RetentionInput()).now)
-        return await tracked_run("retention", lambda: workflow.execute_activity(
-            purge_old_records, PurgeInput(now=now.isoformat()), start_to_close_timeout=timedelta(hours=2),
-            heartbeat_timeout=timedelta(minutes=2), retry_policy=DB_RETRY))
+        return await tracked_run(RETENTION.id, lambda: workflow.execute_activity(
+            "purge_old_records", PurgeInput(now=now.isoformat()), result_type=RetentionResult,
+            start_to_close_timeout=timedelta(hours=2), heartbeat_timeout=timedelta(minutes=2), retry_policy=DB_RETRY))

@@ -8,8 +8,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.outbox import SendOutboxInput, send_outbox
-    from poradnia.outbox.services import SendSummary
+    from poradnia.contracts import SendOutboxInput, SendSummary
 
 # TemporaryEmailError (connection refused, timeouts, 4xx) is retried with backoff; 30 attempts
 # capped at 60 s apart outlast a mail-server outage of about 25 minutes.
@@ -22,6 +21,6 @@ SEND_HEARTBEAT = timedelta(seconds=60)
 async def send_emails(*kinds: str) -> SendSummary:
     """Send the pending outbox rows of these kinds (this run's, plus any an earlier run left pending)."""
     return await workflow.execute_activity(
-        send_outbox, SendOutboxInput(kinds=list(kinds)),
+        "send_outbox", SendOutboxInput(kinds=list(kinds)), result_type=SendSummary,
         start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=SEND_HEARTBEAT, retry_policy=SMTP_RETRY,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, is_dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -11,49 +10,36 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.monitoring import RunRecord, record_run_end, record_run_start
-    from poradnia.monitoring.alerts import ALERT_KIND
+    from poradnia.contracts import EmailKind, RunRecord, RunStatus, run_summary
     from workflows.sending import send_emails
 
 R = TypeVar("R")
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                            maximum_interval=timedelta(seconds=60), maximum_attempts=20)
-SUMMARY_DROP = {"planned"}  # dry-run plans can be long; the workflow result in history keeps them
-
-
-def _summary(result: Any) -> dict[str, Any]:
-    def trim(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: trim(v) for k, v in value.items() if k not in SUMMARY_DROP}
-        if isinstance(value, list):
-            return [trim(v) for v in value]
-        return value
-
-    return trim(asdict(result)) if is_dataclass(result) else {"result": result}
 
 
 async def tracked_run(job: str, body: Callable[[], Awaitable[R]],
-                      status_of: Callable[[R], str] = lambda _: "completed_success", *, alert: bool = True) -> R:
+                      status_of: Callable[[R], str] = lambda _: RunStatus.SUCCESS, *, alert: bool = True) -> R:
     """Run ``body`` between a JobRun start and end record; a failure is recorded, alerted and re-raised."""
     info = workflow.info()
     record = RunRecord(job=job, workflow_id=info.workflow_id, run_id=info.run_id,
                        started=info.start_time.isoformat(), alert=alert)
     options: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": RECORD_RETRY}
-    await workflow.execute_activity(record_run_start, record, **options)
+    await workflow.execute_activity("record_run_start", record, **options)
     try:
         result = await body()
     except Exception as exc:
-        record.status, record.error = "failed", f"{type(exc).__name__}: {exc}"
+        record.status, record.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
         record.finished = workflow.now().isoformat()
         await _end(record, options)
         raise
-    record.status, record.summary = status_of(result), _summary(result)
+    record.status, record.summary = status_of(result), run_summary(result)
     record.finished = workflow.now().isoformat()
     await _end(record, options)
     return result
 
 
 async def _end(record: RunRecord, options: dict[str, Any]) -> None:
-    queued = await workflow.execute_activity(record_run_end, record, **options)
+    queued = await workflow.execute_activity("record_run_end", record, result_type=int, **options)
     if queued:
-        await send_emails(ALERT_KIND)
+        await send_emails(EmailKind.ALERT)

@@ -7,9 +7,6 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-with workflow.unsafe.imports_passed_through():
-    from activities.watch import watch_probe
-
 
 @workflow.defn
 class WatchProbeWorkflow:
@@ -17,4 +14,5 @@ class WatchProbeWorkflow:
     async def run(self) -> float:
         # No retries: a probe that failed tells nothing; the watch starts a new one next round.
         return await workflow.execute_activity(
-            watch_probe, start_to_close_timeout=timedelta(seconds=30), retry_policy=RetryPolicy(maximum_attempts=1))
+            "watch_probe", result_type=float, start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_attempts=1))

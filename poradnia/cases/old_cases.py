@@ -14,40 +14,30 @@ docstring of ``poradnia/outbox/services.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from poradnia.contracts import WARSAW, EmailKind, OldCasesQueued
 from poradnia.mailtemplates import EmailTemplates
 from poradnia.outbox.services import enqueue
 from poradnia.users.models import User
 
 from .models import Case
 
-OLD_CASES_KIND = "old_cases"
-POLAND = ZoneInfo("Europe/Warsaw")
+OLD_CASES_KIND = EmailKind.OLD_CASES
 TEMPLATES = "cases/email/old_cases"
-
-
-@dataclass
-class OldCasesQueued:
-    month: str  # YYYY-MM of ``now`` in Poland: the reminder's period and part of its outbox key
-    cutoff: str  # ISO 8601: cases with last_action before this are old
-    count: int
-    queued: int  # outbox rows written by this run (0 when the month's reminder was already queued)
 
 
 def old_cases_cutoff(now: datetime) -> datetime:
     """First day of ``now``'s month in Poland, YEARS_TO_STORE_CASES years back (midnight, Polish time)."""
     if timezone.is_naive(now):
         raise ValueError("now must be timezone-aware")
-    local = now.astimezone(POLAND)
+    local = now.astimezone(WARSAW)
     # Day 1 exists in every year, so moving the year back never fails (unlike 29 February).
-    return datetime(local.year - settings.YEARS_TO_STORE_CASES, local.month, 1, tzinfo=POLAND)
+    return datetime(local.year - settings.YEARS_TO_STORE_CASES, local.month, 1, tzinfo=WARSAW)
 
 
 def old_cases(now: datetime) -> QuerySet[Case]:
@@ -56,7 +46,7 @@ def old_cases(now: datetime) -> QuerySet[Case]:
 
 def queue_old_cases_reminder(now: datetime) -> OldCasesQueued:
     """Count the old cases and, if there are any, queue the month's e-mail to every subscriber."""
-    local = now.astimezone(POLAND)
+    local = now.astimezone(WARSAW)
     month = f"{local:%Y-%m}"
     cutoff = old_cases_cutoff(now)
     count = old_cases(now).count()

@@ -46,7 +46,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -54,29 +53,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from poradnia.cases.models import Case
+from poradnia.contracts import PAGE_SIZE, WARSAW, EmailKind, ReminderProgress
 from poradnia.mailtemplates import EmailTemplates, RenderedEmail
 from poradnia.outbox.models import OutboxEmail
 from poradnia.users.models import User
 
 from .models import Event, Reminder
 
-REMINDER_KIND = "event_reminder"
-PAGE_SIZE = 500
+REMINDER_KIND = EmailKind.EVENT_REMINDER
 # The largest lead time: events older than this can no longer be reminded of, events further ahead
 # are not due for anybody yet (due means now + lead > time).
 MAX_LEAD = timedelta(days=max(User.ReminderTime.values))
-POLAND = ZoneInfo("Europe/Warsaw")
 TEMPLATES = "events/email/event_reminder"
-
-
-@dataclass
-class ReminderProgress:
-    """Where a run is and what it did so far; heartbeated after every page to resume a retried attempt."""
-
-    last_event_id: int = 0
-    events: int = 0  # candidate events examined
-    sent: int = 0  # reminders recorded and queued in the outbox
-    skipped: int = 0  # due reminders not sent: already reminded, or the event is completed
 
 
 @dataclass(frozen=True)
@@ -120,7 +108,7 @@ def bulk_enqueue(emails: Iterable[OutboxEmail]) -> None:
 
 
 def local_time(value: datetime) -> str:
-    return timezone.localtime(value, POLAND).strftime("%Y-%m-%d %H:%M %Z")
+    return timezone.localtime(value, WARSAW).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def queue_event_reminders(

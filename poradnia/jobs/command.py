@@ -1,21 +1,38 @@
-"""Base of the management commands that talk to Temporal about the schedules.
+"""Bases of the management commands that talk to Temporal.
 
-Gives them one way to connect (one clear line instead of a traceback when Temporal is down), one
-way to run their async body from Django's synchronous ``handle``, and a clean exit code.
+``TemporalCommand`` (the schedule commands) gives one way to connect (one clear line instead of a
+traceback when Temporal is down), one way to run an async body from Django's synchronous
+``handle``, and a clean exit code. ``JobCommand`` is every command that runs a background job now:
+
+    python manage.py <job command> [--inline] [--workflow-id ID] [job options]
+
+Without ``--inline`` the job's workflow is started by its type name on the configured task queue
+(the same code path as the schedule, visible in the Web UI) as ``<job id>-manual-<UTC time>``; the
+command waits for it and prints its result as JSON. With ``--inline`` (jobs that have it) the same
+domain services run in this process, recorded in the job history like the workflow's run, and print
+the same JSON: for when Temporal is down or for a quick check on a laptop. Running either while a
+scheduled run is in progress is safe: the jobs' writes are idempotent and guarded by unique constraints.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import traceback
+import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Coroutine
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from temporalio.client import Client
 
 from poradnia import temporal
+from poradnia.contracts import InvalidTimestamp, Job, RunStatus, first_line, parse_aware
+from poradnia.monitoring.runs import run_inline
 
 CONNECT_TIMEOUT_S = 15
 
@@ -41,7 +58,81 @@ class TemporalCommand(BaseCommand):
         try:
             return await asyncio.wait_for(temporal.connect(), timeout=CONNECT_TIMEOUT_S)
         except Exception as exc:  # noqa: BLE001 - every failure to connect gets the same one line
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS} "
-                               f"(namespace {settings.TEMPORAL_NAMESPACE}): {reason}; jobs run without "
+                               f"(namespace {settings.TEMPORAL_NAMESPACE}): {first_line(exc)}; jobs run without "
                                "Temporal with --inline") from None
+
+
+def manual_workflow_id(job: Job, now: datetime | None = None) -> str:
+    """``<job id>-manual-<UTC time>``: a run started by hand, found by the job's id prefix like its scheduled runs."""
+    return job.manual_workflow_id(f"{(now or datetime.now(UTC)).astimezone(UTC):%Y%m%dT%H%M%S%fZ}")
+
+
+class JobCommand(TemporalCommand, ABC):
+    job: Job  # the registry entry: job id, workflow type, whether it runs --inline
+    result_type: type  # the workflow's result dataclass
+
+    def add_job_arguments(self, parser: CommandParser) -> None:
+        """The job's own options."""
+
+    @abstractmethod
+    def job_input(self, **options: Any) -> Any:
+        """The workflow's input dataclass from the command's options."""
+
+    def run_inline(self, job_input: Any, *, workflow_id: str, run_id: str) -> Any:
+        """Run the job in this process (the same domain services); returns the workflow's result dataclass."""
+        raise NotImplementedError
+
+    def status_of(self, result: Any) -> str:
+        """The run's JobRun status, as the workflow derives it."""
+        return RunStatus.SUCCESS
+
+    def check_result(self, result: Any) -> None:
+        """Raise CommandError for a result that must make the command fail (exit 1)."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        self.add_job_arguments(parser)
+        if self.job.inline:
+            parser.add_argument("--inline", action="store_true",
+                                help="run in this process instead of as a workflow on Temporal")
+        parser.add_argument("--workflow-id", help=f"workflow id (default: {self.job.id}-manual-<time>)")
+
+    def handle(self, *args: Any, inline: bool = False, workflow_id: str | None = None, **options: Any) -> None:
+        job_input = self.job_input(**options)
+        workflow_id = workflow_id or manual_workflow_id(self.job)
+        if inline:
+            result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+        else:
+            result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
+        self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
+        self.check_result(result)
+
+    async def run_on_temporal(self, job_input: Any, workflow_id: str) -> Any:
+        client = await self.connect()
+        self.stderr.write(f"started workflow {workflow_id} on task queue {settings.TEMPORAL_TASK_QUEUE}")
+        return await client.execute_workflow(self.job.workflow, job_input, id=workflow_id,
+                                             task_queue=settings.TEMPORAL_TASK_QUEUE, result_type=self.result_type)
+
+
+class TimedJobCommand(JobCommand):
+    """A job that decides as of a moment: ``--now`` (ISO 8601 with offset), by default when it runs."""
+
+    def add_job_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--now", help="decide as of this ISO 8601 time with offset (default: now)")
+
+    def job_input(self, *, now: str | None = None, **options: Any) -> Any:
+        if now is not None:
+            try:
+                parse_aware(now, "--now")
+            except InvalidTimestamp as exc:
+                raise CommandError(str(exc)) from None
+        return self.job.input_type(now=now)
+
+    def run_inline(self, job_input: Any, *, workflow_id: str, run_id: str) -> Any:
+        now = parse_aware(job_input.now, "--now") if job_input.now else datetime.now(UTC)
+        return run_inline(job=self.job.id, workflow_id=workflow_id, run_id=run_id,
+                          body=lambda: self.run_at(now), status_of=self.status_of)
+
+    @abstractmethod
+    def run_at(self, now: datetime) -> Any:
+        """The job's domain work as of ``now``; returns the workflow's result dataclass."""

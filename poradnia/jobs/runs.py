@@ -1,6 +1,6 @@
 """"Run now..." on the Background jobs page: start a job with options, then follow the run.
 
-The form is built from the job's declared input (``ScheduleEntry.input``, a dataclass): ``parser_key``
+The form is built from the job's input in the registry (``poradnia.contracts.Job.input_type``): ``parser_key``
 becomes a choice of the active courts ("all" by default), ``dry_run`` a checkbox, ``now`` an ISO 8601
 timestamp with offset (empty: when the run starts); other fields keep their declared values. The
 start needs ``jobs.operate_schedules``, is recorded in the admin log, and leads to the run's page,
@@ -10,8 +10,6 @@ which links to the Web UI and, for a finished dry run, lists its planned changes
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,39 +21,41 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from schedules.declared import ScheduleEntry, find_entry
+from poradnia.contracts import JOBS, InvalidTimestamp, Job, parse_aware
 from schedules.overview import run_url
 
+from .command import manual_workflow_id
 from .models import OPERATE_PERMISSION, BackgroundJob
 from .views import page_context, temporal_error, with_client
 
 MANUAL = "-manual-"
 
 
-def input_fields(entry: ScheduleEntry) -> set[str]:
+def find_job(job_id: str) -> Job | None:
+    return next((job for job in JOBS if job.id == job_id), None)
+
+
+def input_fields(job: Job) -> set[str]:
     """The fields of the job's input the form offers."""
-    if entry.input is None or not dataclasses.is_dataclass(entry.input):
+    if job.input_type is None or not dataclasses.is_dataclass(job.input_type):
         return set()
-    return {f.name for f in dataclasses.fields(entry.input)} & {"parser_key", "dry_run", "now"}
+    return {f.name for f in dataclasses.fields(job.input_type)} & {"parser_key", "dry_run", "now"}
 
 
 def validate_now(value: str) -> None:
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise forms.ValidationError("Not an ISO 8601 timestamp, e.g. 2026-12-02T06:00:00+01:00") from None
-    if parsed.tzinfo is None:
-        raise forms.ValidationError("Give the UTC offset, e.g. 2026-12-02T06:00:00+01:00")
+        parse_aware(value, "now")
+    except InvalidTimestamp as exc:
+        raise forms.ValidationError(f"{exc}") from None
 
 
 class RunForm(forms.Form):
-    def __init__(self, entry: ScheduleEntry, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, job: Job, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        offered = input_fields(entry)
+        offered = input_fields(job)
         if "parser_key" in offered:
             from poradnia.judgements.models import Court
 
@@ -71,35 +71,36 @@ class RunForm(forms.Form):
                 label="Now", required=False, validators=[validate_now], widget=forms.TextInput(attrs={"size": 32}),
                 help_text="The moment the run decides for, ISO 8601 with offset; empty: when it starts.")
 
-    def job_input(self, entry: ScheduleEntry) -> Any:
+    def job_input(self, job: Job) -> Any:
+        default = job.default_input()
         values = {k: (v or None) if k != "dry_run" else bool(v) for k, v in self.cleaned_data.items()}
-        return dataclasses.replace(entry.input, **values) if values else entry.input
+        return dataclasses.replace(default, **values) if values else default
 
 
-def _entry_or_404(schedule_id: str) -> ScheduleEntry:
-    entry = find_entry(schedule_id)
-    if entry is None:
-        raise Http404("no such schedule")
-    return entry
+def _job_or_404(job_id: str) -> Job:
+    job = find_job(job_id)
+    if job is None:
+        raise Http404("no such job")
+    return job
 
 
-async def start(client: Client, entry: ScheduleEntry, job_input: Any, workflow_id: str) -> str:
+async def start(client: Client, job: Job, job_input: Any, workflow_id: str) -> str:
     args = [] if job_input is None else [job_input]
-    handle = await client.start_workflow(entry.workflow, args=args, id=workflow_id,
+    handle = await client.start_workflow(job.workflow, args=args, id=workflow_id,
                                          task_queue=settings.TEMPORAL_TASK_QUEUE)
     return handle.result_run_id or ""
 
 
 @require_http_methods(["GET", "POST"])
 def run_job(request: HttpRequest, schedule_id: str) -> HttpResponse:
-    entry = _entry_or_404(schedule_id)
+    entry = _job_or_404(schedule_id)
     if not request.user.has_perm(OPERATE_PERMISSION):
         raise PermissionDenied
     back = reverse("jobs:schedules") + f"#schedule-{entry.id}"
     form = RunForm(entry, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         job_input = form.job_input(entry)
-        workflow_id = f"{entry.id}{MANUAL}{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        workflow_id = manual_workflow_id(entry)
         try:
             run_id = async_to_sync(with_client)(lambda client: start(client, entry, job_input, workflow_id))
         except Exception as exc:  # noqa: BLE001 - shown on the page; nothing started, nothing logged
@@ -142,8 +143,7 @@ async def describe_run(client: Client, workflow_id: str) -> dict[str, Any]:
 
 @require_http_methods(["GET"])
 def run_status(request: HttpRequest, workflow_id: str) -> HttpResponse:
-    schedule_id = workflow_id.split(MANUAL)[0]
-    entry = find_entry(schedule_id)
+    entry = find_job(workflow_id.split(MANUAL)[0])
     if entry is None or MANUAL not in workflow_id:
         raise Http404("not a run started from this page")  # the page shows only runs started here
     if not request.user.has_perm(OPERATE_PERMISSION):

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from temporalio.client import Client
 
 from poradnia import temporal
+from poradnia.contracts import first_line
 from schedules import operate
 from schedules.declared import ScheduleEntry, find_entry
 from schedules.overview import ScheduleView, overview, schedule_view
@@ -67,8 +68,8 @@ async def with_client(operation: Callable[[Client], Awaitable[Any]]) -> Any:
 
 
 def temporal_error(exc: Exception) -> str:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"Temporal at {settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE}) failed: {reason}"
+    return (f"Temporal at {settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE}) failed: "
+            f"{first_line(exc)}")
 
 
 def page_context(request: HttpRequest, title: str) -> dict[str, Any]:

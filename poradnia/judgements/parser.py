@@ -37,13 +37,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
-from .signatures import normalize_signature, signature_key
+from poradnia.contracts import WARSAW
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+from .signatures import normalize_signature, signature_key
 
 #: Required and optional columns, compared after _header_key().
 SIGNATURE_HEADER = "Sygnatura"

@@ -21,15 +21,14 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
+from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
 from poradnia.events.models import Event
 from poradnia.outbox.services import enqueue
 
@@ -39,39 +38,8 @@ from .parser import ParseResult, SessionRow, parse_page
 from .signatures import signature_key
 
 log = logging.getLogger(__name__)
-WARSAW = ZoneInfo("Europe/Warsaw")
-EMAIL_KIND = "courtsession"
+EMAIL_KIND = EmailKind.COURT_SESSION
 MAX_PLANNED = 500  # dry-run plan entries returned per court (keeps activity results small)
-
-
-@dataclass
-class PlannedChange:
-    action: str  # "create" | "update"
-    signature: str
-    date: str
-    slot: int
-    time: str
-    case_id: int
-
-
-@dataclass
-class CourtSyncCounts:
-    """What one court's sync did; also the heartbeat payload that lets a retry resume."""
-
-    tracked_rows: int = 0
-    sessions_created: int = 0
-    sessions_updated: int = 0
-    sessions_unchanged: int = 0
-    emails_queued: int = 0
-    groups_done: list[str] = field(default_factory=list)  # "<signature key>|<date>" already written
-    planned: list[PlannedChange] = field(default_factory=list)
-
-    @classmethod
-    def from_heartbeat(cls, details: dict | None) -> CourtSyncCounts:
-        if not details:
-            return cls()
-        planned = [PlannedChange(**p) for p in details.get("planned", [])]
-        return cls(**{**details, "planned": planned})
 
 
 def selected_courts(court_ids: list[int] | None = None, parser_key: str | None = None) -> list[Court]:
@@ -132,11 +100,11 @@ def sync_court_rows(
     rows: Iterable[SessionRow],
     *,
     dry_run: bool = False,
-    counts: CourtSyncCounts | None = None,
-    on_progress: Callable[[CourtSyncCounts], None] | None = None,
-) -> CourtSyncCounts:
+    counts: CourtSyncSummary | None = None,
+    on_progress: Callable[[CourtSyncSummary], None] | None = None,
+) -> CourtSyncSummary:
     """Apply a court's rows. ``counts`` from a previous attempt's heartbeat skips groups already written."""
-    counts = counts or CourtSyncCounts()
+    counts = counts or CourtSyncSummary()
     tracked = tracked_cases(court)
     groups = group_rows(rows, tracked)
     done = set(counts.groups_done)
@@ -172,7 +140,7 @@ def _differs(event: Event, row: SessionRow) -> bool:
     return (old.hour, old.minute) != (new.hour, new.minute) or event.text != row.description
 
 
-def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], counts: CourtSyncCounts) -> None:
+def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], counts: CourtSyncSummary) -> None:
     sessions = {s.slot: s for s in CourtSession.objects.filter(court_case=court_case, date=day).select_related("event")}
     for slot, row in enumerate(group):
         session = sessions.get(slot)
@@ -190,7 +158,7 @@ def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], count
 
 
 def _write_group(court: Court, court_case: CourtCase, day: date, group: list[SessionRow], bot,
-                 counts: CourtSyncCounts) -> None:
+                 counts: CourtSyncSummary) -> None:
     created = updated = unchanged = queued = 0
     with transaction.atomic():
         sessions = {

@@ -17,11 +17,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from poradnia.contracts import EmailKind
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
 
-ALERT_KIND = "alert"
+ALERT_KIND = EmailKind.ALERT
 
 
 @dataclass

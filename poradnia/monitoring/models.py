@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils import timezone
 
+from poradnia.contracts import RunStatus
+
 
 class HealthCheck(models.Model):
     """One round of the health check: can the worker reach its database and Temporal, and how fast."""
@@ -29,12 +31,13 @@ class JobRun(models.Model):
     """One row per workflow run of a background job, written at its start and its end."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCESS = "completed_success", "completed"
-        PARTIAL = "completed_partial", "partial"
-        NO_COURTS = "completed_no_courts", "nothing to do"
-        FAILED_ALL = "failed_all_courts", "all courts failed"
-        FAILED = "failed", "failed"
+        # The values are poradnia.contracts.RunStatus's (a test checks they agree); the labels are the admin's.
+        RUNNING = RunStatus.RUNNING.value, "running"
+        SUCCESS = RunStatus.SUCCESS.value, "completed"
+        PARTIAL = RunStatus.PARTIAL.value, "partial"
+        NO_COURTS = RunStatus.NO_COURTS.value, "nothing to do"
+        FAILED_ALL = RunStatus.FAILED_ALL.value, "all courts failed"
+        FAILED = RunStatus.FAILED.value, "failed"
 
     job = models.CharField(max_length=100, db_index=True)
     workflow_id = models.CharField(max_length=255)

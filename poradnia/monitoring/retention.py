@@ -15,25 +15,17 @@ whatever the table size, and an interrupted purge resumes where it stopped (it i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 
+from poradnia.contracts import RetentionResult
 from poradnia.outbox.models import OutboxEmail
 
 from .models import Alert, CourtPageStat, HealthCheck, JobRun, WebhookDelivery
 
 BATCH_SIZE = 1000
-
-
-@dataclass
-class RetentionResult:
-    now: str
-    deleted: dict[str, int] = field(default_factory=dict)
-    scrubbed_emails: int = 0
-    batches: int = 0
 
 
 def _targets(now: datetime) -> list[tuple[str, models.QuerySet]]:

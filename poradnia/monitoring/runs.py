@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES, EmailKind, RunStatus, run_summary
 from poradnia.judgements.models import Court
+from poradnia.outbox.services import TemporaryEmailError, send_pending
 
 from .alerts import Raised, raise_alert, resolve_alert
 from .models import CourtPageStat, JobRun
 
-FAILED_STATUSES = {JobRun.Status.PARTIAL, JobRun.Status.FAILED_ALL, JobRun.Status.FAILED}
-CLEAN_STATUSES = {JobRun.Status.SUCCESS, JobRun.Status.NO_COURTS}
+R = TypeVar("R")
+
 
 
 def record_start(*, job: str, workflow_id: str, run_id: str, started: datetime) -> JobRun:
@@ -37,7 +41,7 @@ def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, fi
         key = f"job:{job}:failed"
         if not alert:
             return []
-        if status in FAILED_STATUSES:
+        if status in ALERTING_STATUSES:
             details = error or "\n".join(
                 f"{e.get('court')}: {e.get('type')}: {e.get('message')}" for e in summary.get("errors", []))
             return [raise_alert(key, f"{job} run ended {status}", f"Run {workflow_id} / {run_id}\n{details}",
@@ -80,3 +84,32 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
         else:
             resolve_alert(drift_key, now=now)
     return raised
+
+
+def run_inline(*, job: str, workflow_id: str, run_id: str, body: Callable[[], R],
+               status_of: Callable[[R], str] = lambda _: RunStatus.SUCCESS, alert: bool = True) -> R:
+    """An --inline run recorded as its workflow records itself (workflows/tracking.py): a JobRun row at the
+    start and end, the alert a bad end raises, and the alert e-mails sent; a failure is recorded and re-raised."""
+    started = timezone.now()
+    record_start(job=job, workflow_id=workflow_id, run_id=run_id, started=started)
+    try:
+        result = body()
+    except Exception as exc:
+        raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started,
+                            finished=timezone.now(), status=RunStatus.FAILED, summary={},
+                            error=f"{type(exc).__name__}: {exc}", alert=alert)
+        _send_alerts(raised)
+        raise
+    raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started, finished=timezone.now(),
+                        status=status_of(result), summary=run_summary(result), alert=alert)
+    _send_alerts(raised)
+    return result
+
+
+def _send_alerts(raised: list[Raised]) -> None:
+    if not sum(r.emails_queued for r in raised):
+        return
+    try:
+        send_pending(kinds=[EmailKind.ALERT])
+    except TemporaryEmailError:  # the rows stay pending: the next run's sending step delivers them
+        pass

@@ -21,25 +21,19 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from poradnia.contracts import SendSummary
+
 from .models import OutboxEmail
 
 
 class TemporaryEmailError(Exception):
     """The mail server could not take the message now; the row stays pending."""
-
-
-@dataclass
-class SendSummary:
-    sent: int = 0
-    failed: int = 0
-    failures: list[str] = field(default_factory=list)  # keys of rows marked failed
 
 
 def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body: str = "") -> bool:

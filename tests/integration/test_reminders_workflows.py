@@ -240,7 +240,7 @@ async def test_command_starts_the_workflow_on_temporal_and_prints_its_result(
     assert proc.returncode == 0, err.decode()
     assert json.loads(out) == {"now": NOW.isoformat(), "events": 3, "sent": 4, "skipped": 2, "emails_sent": 4,
                                "emails_failed": 0}
-    assert f"started workflow event-reminders-cli-{datetime.now(UTC):%Y%m%d}" in err.decode()
+    assert f"started workflow event-reminders-manual-{datetime.now(UTC):%Y%m%d}" in err.decode()
     assert len(mailoutbox) == 4  # sent by this test's worker, not by the command's process
 
 

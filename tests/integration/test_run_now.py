@@ -8,8 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from poradnia.jobs.runs import RunForm
-from schedules.declared import find_entry
+from poradnia.jobs.runs import RunForm, find_job
 
 PAGE = "/admin/jobs/"
 
@@ -50,12 +49,12 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
     assert client.get(f"{PAGE}run/someone-elses-workflow/").status_code == 404
 
     bad = client.post(run_url("event-reminders"), {"now": "2026-12-02T06:00"})  # no offset
-    assert bad.status_code == 200 and "Give the UTC offset" in bad.content.decode()
+    assert bad.status_code == 200 and "needs a UTC offset" in bad.content.decode()
     assert LogEntry.objects.count() == 0
 
-    form = RunForm(find_entry("court-session-parser"), {"parser_key": "WSA_Opole", "dry_run": "on"})
+    form = RunForm(find_job("court-session-parser"), {"parser_key": "WSA_Opole", "dry_run": "on"})
     assert form.is_valid()
-    job = form.job_input(find_entry("court-session-parser"))
+    job = form.job_input(find_job("court-session-parser"))
     assert (job.parser_key, job.dry_run, job.court_ids) == ("WSA_Opole", True, None)
 
 

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
-from poradnia.jobcommand import JobCommand
+from poradnia.contracts import OLD_CASES, OldCasesReminderResult, sending_status
+from poradnia.jobs.command import TimedJobCommand
 from poradnia.outbox.services import send_pending
-from workflows.reminders import OldCasesReminderInput, OldCasesReminderResult, OldCasesReminderWorkflow
 
 
-class Command(JobCommand):
+class Command(TimedJobCommand):
     help = "E-mail subscribers the number of cases old enough to delete (OldCasesReminderWorkflow)."
-    job = "old-cases-reminder"
+    job = OLD_CASES
+    result_type = OldCasesReminderResult
 
-    def workflow_run(self) -> Callable[..., Any]:
-        return OldCasesReminderWorkflow.run
+    def status_of(self, result: OldCasesReminderResult) -> str:
+        return sending_status(result.failed)
 
-    def workflow_input(self, now: str | None) -> OldCasesReminderInput:
-        return OldCasesReminderInput(now=now)
-
-    def run_inline(self, now: datetime) -> OldCasesReminderResult:
+    def run_at(self, now: datetime) -> OldCasesReminderResult:
         queued = queue_old_cases_reminder(now)
         summary = send_pending(kinds=[OLD_CASES_KIND])
         return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,

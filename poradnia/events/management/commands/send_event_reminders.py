@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
+from poradnia.contracts import EVENT_REMINDERS, EventRemindersResult, sending_status
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
-from poradnia.jobcommand import JobCommand
+from poradnia.jobs.command import TimedJobCommand
 from poradnia.outbox.services import send_pending
-from workflows.reminders import EventRemindersInput, EventRemindersResult, EventRemindersWorkflow
 
 
-class Command(JobCommand):
+class Command(TimedJobCommand):
     help = "Remind case staff of upcoming events (EventRemindersWorkflow); prints the result as JSON."
-    job = "event-reminders"
+    job = EVENT_REMINDERS
+    result_type = EventRemindersResult
 
-    def workflow_run(self) -> Callable[..., Any]:
-        return EventRemindersWorkflow.run
+    def status_of(self, result: EventRemindersResult) -> str:
+        return sending_status(result.emails_failed)
 
-    def workflow_input(self, now: str | None) -> EventRemindersInput:
-        return EventRemindersInput(now=now)
-
-    def run_inline(self, now: datetime) -> EventRemindersResult:
+    def run_at(self, now: datetime) -> EventRemindersResult:
         queued = queue_event_reminders(now)
         summary = send_pending(kinds=[REMINDER_KIND])
         return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,

@@ -1,73 +1,41 @@
 """Run the court-session parser now: on Temporal (default) or in-process (``--inline``).
 
-``--inline`` is the fallback for a legacy cron line: the same domain code, one court after another,
-without Temporal. Running it while a scheduled run is in progress creates no duplicates (unique
-constraints and conditional updates in poradnia.judgements.sync, not luck).
+``--inline`` is the fallback for a legacy cron line: the same domain services
+(poradnia.judgements.services), one court after another, without Temporal, recorded in the job
+history with the same page stats and alerts. Running it while a scheduled run is in progress
+creates no duplicates (unique constraints and conditional updates in poradnia.judgements.sync, not luck).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from dataclasses import asdict
+from typing import Any
 
-from django.conf import settings
-from django.core.management.base import CommandError
-from django.utils import timezone
+from django.core.management.base import CommandError, CommandParser
 
-from poradnia.jobs.command import TemporalCommand
-from poradnia.judgements.fetcher import FetchError
-from poradnia.judgements.parser import ParseError
-from poradnia.judgements.sync import EMAIL_KIND, selected_courts
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.contracts import CLEAN_STATUSES, COURT_SESSIONS, CourtSessionSyncInput, CourtSessionSyncResult
+from poradnia.jobs.command import JobCommand
+from poradnia.judgements.services import run_courts_inline
 
 
-class Command(TemporalCommand):
+class Command(JobCommand):
     help = "Fetch the eWokanda pages of the courts and sync tracked court cases' hearings into events."
+    job = COURT_SESSIONS
+    result_type = CourtSessionSyncResult
 
-    def add_arguments(self, parser) -> None:
+    def add_job_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--court", type=int, action="append", dest="court_ids", metavar="ID",
                             help="court id (repeatable); default: every active court")
         parser.add_argument("--parser", dest="parser_key", metavar="KEY", help="court parser key, e.g. WSA_Gliwice")
         parser.add_argument("--dry-run", action="store_true", help="write nothing; show what would change")
-        parser.add_argument("--inline", action="store_true", help="run in this process, without Temporal")
-        parser.add_argument("--workflow-id", help="workflow id (default: court-session-parser-manual-<time>)")
 
-    def handle(self, *args, court_ids, parser_key, dry_run, inline, workflow_id, **options) -> None:
-        from workflows.court_sessions import CourtSessionSyncInput
+    def job_input(self, *, court_ids: list[int] | None = None, parser_key: str | None = None,
+                  dry_run: bool = False, **options: Any) -> CourtSessionSyncInput:
+        return CourtSessionSyncInput(court_ids=court_ids, parser_key=parser_key, dry_run=dry_run)
 
-        job = CourtSessionSyncInput(court_ids=court_ids, parser_key=parser_key, dry_run=dry_run)
-        result = run_inline(job) if inline else asyncio.run(self.run_on_temporal(job, workflow_id))
-        self.stdout.write(json.dumps(asdict(result), ensure_ascii=False, indent=2))
-        if result.status not in {"completed_success", "completed_no_courts"}:
+    def run_inline(self, job_input: CourtSessionSyncInput, *, workflow_id: str, run_id: str
+                   ) -> CourtSessionSyncResult:
+        return run_courts_inline(job_input, workflow_id=workflow_id, run_id=run_id)
+
+    def check_result(self, result: CourtSessionSyncResult) -> None:
+        if result.status not in CLEAN_STATUSES:
             raise CommandError(f"court-session parser finished with status {result.status}")
-
-    async def run_on_temporal(self, job, workflow_id: str | None):
-        from workflows.court_sessions import CourtSessionSyncWorkflow
-
-        client = await self.connect()
-        workflow_id = workflow_id or f"court-session-parser-manual-{timezone.now():%Y%m%dT%H%M%S%f}"
-        self.stderr.write(f"started workflow {workflow_id} on task queue {settings.TEMPORAL_TASK_QUEUE}")
-        return await client.execute_workflow(CourtSessionSyncWorkflow.run, job, id=workflow_id,
-                                             task_queue=settings.TEMPORAL_TASK_QUEUE)
-
-
-def run_inline(job):
-    """The workflow's work in-process, one court after another; the same result shape."""
-    from activities.court_sessions import error_type, run_court
-    from workflows.court_sessions import CourtError, CourtSessionSyncResult, finish
-
-    courts = selected_courts(job.court_ids, job.parser_key)
-    result = CourtSessionSyncResult(status="completed_no_courts", courts_total=len(courts), dry_run=job.dry_run)
-    for court in courts:
-        try:
-            result.courts.append(run_court(court, dry_run=job.dry_run))
-        except (FetchError, ParseError) as exc:
-            result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
-    if not job.dry_run and courts:
-        try:
-            sent = send_pending(kinds=[EMAIL_KIND])
-            result.emails_sent, result.emails_failed = sent.sent, sent.failed
-        except TemporaryEmailError as exc:  # rows stay pending: the next run sends them
-            result.errors.append(CourtError(court="outbox", type="TemporaryEmailError", message=str(exc)))
-    return finish(result)

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from poradnia.jobcommand import JobCommand
+from poradnia.contracts import CLEAR_SESSIONS, ClearSessionsResult
+from poradnia.jobs.command import TimedJobCommand
 from poradnia.users.sessions import clear_expired_sessions
-from workflows.reminders import ClearSessionsJobInput, ClearSessionsResult, ClearSessionsWorkflow
 
 
-class Command(JobCommand):
+class Command(TimedJobCommand):
     help = "Delete expired login sessions (ClearSessionsWorkflow); prints the number deleted as JSON."
-    job = "clear-sessions"
+    job = CLEAR_SESSIONS
+    result_type = ClearSessionsResult
 
-    def workflow_run(self) -> Callable[..., Any]:
-        return ClearSessionsWorkflow.run
-
-    def workflow_input(self, now: str | None) -> ClearSessionsJobInput:
-        return ClearSessionsJobInput(now=now)
-
-    def run_inline(self, now: datetime) -> ClearSessionsResult:
+    def run_at(self, now: datetime) -> ClearSessionsResult:
         return ClearSessionsResult(now=now.isoformat(), deleted=clear_expired_sessions(now))

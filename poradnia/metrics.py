@@ -1,7 +1,7 @@
 """Our Prometheus counters, exported by the worker's Temporal runtime next to the SDK's own metrics.
 
-Outside an activity (the --inline path, a management command) counting is a no-op: those runs are not
-the worker's and have no metrics endpoint.
+The domain services count; outside an activity (the --inline path, a management command) counting is a
+no-op: those runs are not the worker's and have no metrics endpoint.
 """
 
 from __future__ import annotations
