@@ -255,8 +255,8 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
         if not s.exists:
             states.append(f"{s.schedule_id} missing")
             result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
-                f"The schedule {s.schedule_id} is declared in schedules/declared.py but the server has none: its job "
-                "never runs. Run: python manage.py sync_schedules")))
+                f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
+                "has none: its job never runs. Run: python manage.py sync_schedules")))
             continue
         if s.paused:
             seen = WatchCounter.objects.get_or_create(key=f"paused:{s.schedule_id}", defaults={"since": now})[0]
