@@ -41,8 +41,9 @@ from .alerts import ALERT_KIND, raise_alert, resolve_alert
 from .models import Alert, WatchCheck, WatchCounter
 
 WATCH_PREFIX = "watch:"
-# The "mail is not going out" alert; the outbox's own delivery code may raise the same key.
-MAIL_ALERT_KEY = "mail:not-going-out"
+# The "mail is not going out" alert. The outbox's sending step raises the same key when the relay refuses
+# us (and resolves it on the first accepted message); the watch raises it for rows stuck or refused.
+MAIL_ALERT_KEY = "outbox:mail-not-going-out"
 PROBE_WORKFLOW = "WatchProbeWorkflow"
 PROBE_TIMEOUT = timedelta(hours=1)  # a probe nobody picks up ends by itself; the next round starts another
 
@@ -67,6 +68,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     prefixes: tuple[str, ...] = ()  # the alert keys this check decides about
     failed: bool = False  # could not run: leave its alerts alone
+    keep: frozenset[str] = frozenset()  # not found by this check, but not cleared either: leave open
 
     @property
     def ok(self) -> bool:
@@ -302,11 +304,25 @@ def evaluate_mail(now: datetime) -> CheckResult:
         oldest = stuck.order_by("created").values_list("created", "last_error").first()
         detail = (f"the oldest pending since {oldest[0]:%Y-%m-%d %H:%M} UTC, last error: {oldest[1] or '-'}"
                   if oldest else "")
-        result.findings.append(Finding(MAIL_ALERT_KEY, "mail is not going out", (
+        result.findings.append(Finding(MAIL_ALERT_KEY, "E-mail is not going out", (
             f"Outbox: {summary}; {detail}. E-mails to case staff (and the alert e-mails) wait in the outbox. Check "
             "the mail relay (EMAIL_HOST, EMAIL_PORT, credentials) and the worker logs; pending rows go out by "
             "themselves once it answers, refused ones are listed under Outbox with the reason.")))
+    elif _mail_alert_unconfirmed(pending):
+        result.keep = frozenset({MAIL_ALERT_KEY})
     return result
+
+
+def _mail_alert_unconfirmed(pending) -> bool:
+    """The alert is open (maybe raised by the outbox's sending step) and no e-mail went out since: keep it.
+
+    Nothing stuck yet is no proof the relay is back; a message it accepted after the alert, or an empty
+    outbox, is.
+    """
+    alert = Alert.objects.filter(dedupe_key=MAIL_ALERT_KEY, resolved_at__isnull=True).first()
+    if alert is None or not pending.exists():
+        return False
+    return not OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__gte=alert.last_seen).exists()
 
 
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
@@ -327,7 +343,7 @@ def apply(results: list[CheckResult], now: datetime) -> None:
             raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity)
         if not result.failed:
             for key in Alert.objects.filter(resolved_at__isnull=True).values_list("dedupe_key", flat=True):
-                if key.startswith(result.prefixes) and key not in found:
+                if key.startswith(result.prefixes) and key not in found and key not in result.keep:
                     resolve_alert(key, now=now)
         with transaction.atomic():
             WatchCheck.objects.update_or_create(name=result.name, defaults={"ok": result.ok, "line": result.line(),

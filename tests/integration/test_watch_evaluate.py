@@ -72,3 +72,22 @@ def test_a_burst_of_refusals_is_a_mail_outage(settings) -> None:
     assert evaluate_mail(now).findings == []
     OutboxEmail.objects.create(key="k3", kind="reminder", to="a@example.org", subject="s", body="b", status="failed")
     assert keys(evaluate_mail(now)) == [MAIL_ALERT_KEY]
+
+
+def test_the_outbox_raised_mail_alert_stays_open_until_an_email_goes_out(settings) -> None:
+    from django.utils import timezone
+
+    from poradnia.monitoring.alerts import raise_alert
+
+    settings.WATCH_OUTBOX_STUCK_MIN = 30
+    now = timezone.now()
+    OutboxEmail.objects.create(key="fresh", kind="reminder", to="a@example.org", subject="s", body="b")
+    raise_alert(MAIL_ALERT_KEY, "E-mail is not going out", "the relay refuses us", now=now)  # the sending step's
+    quiet = evaluate_mail(now)
+    assert quiet.findings == [] and quiet.keep == {MAIL_ALERT_KEY}  # nothing stuck yet is no proof mail works
+    apply([quiet], now)
+    assert Alert.objects.get(dedupe_key=MAIL_ALERT_KEY).active
+    OutboxEmail.objects.filter(key="fresh").update(status="sent", sent_at=now + timedelta(seconds=1))
+    OutboxEmail.objects.create(key="next", kind="reminder", to="a@example.org", subject="s", body="b")
+    apply([evaluate_mail(now + timedelta(seconds=2))], now + timedelta(seconds=2))
+    assert not Alert.objects.get(dedupe_key=MAIL_ALERT_KEY).active
