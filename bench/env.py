@@ -68,7 +68,7 @@ def track_sample(pages: dict[str, bytes], tracked: int, *, seed: int = 0, per_ca
             if pools[key] and len(chosen) < tracked:
                 chosen.append((key, pools[key].pop()))
     courts = {c.parser_key: c for c in Court.objects.filter(parser_key__in=list(pages))}
-    staff = User.objects.create_user("bench-lawyer", "lawyer@bench.invalid")
+    staff = User.objects.create_user("bench-lawyer", "lawyer@bench.invalid", is_staff=True)  # hearing notices: staff
     case = None
     for i, (key, signature) in enumerate(chosen):
         if i % per_case == 0:

@@ -59,7 +59,8 @@ def track_demo_signatures(parser_key: str, signatures: list[str]) -> int:
     from poradnia.judgements.models import Court, CourtCase
     from poradnia.users.models import User
 
-    lawyer, _ = User.objects.get_or_create(username="demo-lawyer", defaults={"email": "lawyer@demo.invalid"})
+    lawyer, _ = User.objects.get_or_create(username="demo-lawyer",
+                                           defaults={"email": "lawyer@demo.invalid", "is_staff": True})
     case, created = Case.objects.get_or_create(name="Demo", defaults={"client": lawyer, "status": "assigned"})
     if created:
         case.staff.add(lawyer)

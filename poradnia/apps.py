@@ -11,6 +11,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from poradnia.cases.mail import check_case_mail_settings
 from poradnia.codec import LOCAL_DEV_MARKER, parse_keys, published_dev_keys
 
 
@@ -23,8 +24,10 @@ def local_dev_secrets() -> list[str]:
 
 
 def check_configuration() -> None:
-    """Raise ImproperlyConfigured for a malformed encryption key or, with DEBUG off, a published secret."""
+    """Raise ImproperlyConfigured for a malformed encryption key or case-mail template or, with DEBUG off, a
+    published secret."""
     parse_keys(settings.PAYLOAD_ENCRYPTION_KEYS)  # names the bad key id, never the key
+    check_case_mail_settings()  # a typo in CASE_EMAIL_TEMPLATE / CASE_URL_PATH stops the process, not each e-mail
     # Whatever else is configured (TLS at a proxy, redirect off): without DEBUG this may be a deployment.
     if not settings.DEBUG and (found := local_dev_secrets()):
         raise ImproperlyConfigured(f"{', '.join(found)}: still the local-dev default published in the repository; "

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 
 class Case(models.Model):
-    """A client's matter; its staff are the users who handle it and get its notifications."""
+    """A client's matter; its staff (``CaseStaff``) are the users who handle it and get its notifications."""
 
     class Status(models.TextChoices):
         FREE = "free", "free"
@@ -17,7 +17,8 @@ class Case(models.Model):
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_client"
     )
-    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="case_staff")
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="case_staff",
+                                   through="CaseStaff")
     last_action = models.DateTimeField(default=timezone.now, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -26,3 +27,25 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.name}"
+
+
+class CaseStaff(models.Model):
+    """A user's role on a case. ``can_send_to_client`` is False for volunteers, whose letters a lawyer checks.
+
+    The table is the one the plain many-to-many field had (``cases_case_staff``); every row that existed
+    before the role did can send to the client, as before.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    can_send_to_client = models.BooleanField(
+        default=True, help_text="Off for volunteers: their letters to the client are checked by a lawyer first."
+    )
+
+    class Meta:
+        db_table = "cases_case_staff"
+        unique_together = [("case", "user")]
+        verbose_name = "case staff member"
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.case}"

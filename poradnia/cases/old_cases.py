@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from poradnia.contracts import WARSAW, EmailKind, OldCasesQueued
 from poradnia.mailtemplates import EmailTemplates
+from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 from poradnia.users.models import User
 
@@ -56,7 +57,7 @@ def queue_old_cases_reminder(now: datetime) -> OldCasesQueued:
             "count": count, "cutoff": f"{cutoff:%Y-%m-%d}", "years": settings.YEARS_TO_STORE_CASES,
             "month": month,
         })
-        recipients = User.objects.filter(notify_old_cases=True, is_active=True).exclude(email="")
+        recipients = deliverable(User.objects.filter(notify_old_cases=True))
         for user_id, email in recipients.order_by("id").values_list("id", "email"):
             queued += enqueue(key=f"old-cases:{month}:{user_id}", kind=OLD_CASES_KIND, to=email,
                               subject=message.subject, body=message.body, html_body=message.html_body)

@@ -1,19 +1,23 @@
 """Event reminders: decide who is reminded of which event and write the e-mails to the outbox.
 
-Rules (kept from the legacy ``send_event_reminders`` command):
+Rules (the legacy ``send_event_reminders`` command's, with the legacy system's role rule):
 
 * candidate events are those with ``time >= now - 7 days`` (7 days is the largest lead time; the
   job also skips events at or after ``now + 7 days``, for which no lead can be due yet);
-* an event's recipients are the staff of its case; a case without staff goes to the management
-  users with ``notify_unassigned_letter``;
+* events of closed cases are never reminded of;
+* an event's recipients are the staff of its case, **plus** the management users with
+  ``notify_unassigned_letter`` when no one on the case can send to the client: the case has no staff,
+  or only volunteers (``CaseStaff.can_send_to_client`` off), or the ones who could are deactivated;
+  someone who is both staff and management is reminded once;
 * a recipient's lead is ``event_reminder_time`` days (0 = never); the reminder is due when
   ``now + lead > event.time``;
 * a due reminder is skipped when the event is completed or the user already has an *active*
   Reminder for it; otherwise the reminder is recorded as ``Reminder(event, user)`` and e-mailed.
 
 Deactivated users and users without an e-mail address are never recipients (nothing could be
-delivered, and a former lawyer must not receive case details); a case whose staff are all such users
-still counts as a case with staff.
+delivered, and a former lawyer must not receive case details): ``outbox.queueing.is_deliverable``.
+Every reminder is a case e-mail (``poradnia/cases/mail.py``): the case's Reply-To/From, its link, and
+a subject starting with the case reference.
 
 Idempotence, crashes, duplicates. Candidate events are processed in pages (keyset pagination by id).
 Each page is one transaction that writes the new Reminder rows and their outbox rows together
@@ -30,8 +34,8 @@ transaction already serialises writers) and only then reads the existing Reminde
 waits for the first one's page and then sees its rows: no reminder is written or counted twice. The
 unique constraints (Reminder event+user, outbox key) back this up with ``ignore_conflicts``.
 
-Cost. Per page a constant number of queries: the page of events, their cases' names, the staff of
-those cases with their user fields (one query on the M2M through table), the page's existing
+Cost. Per page a constant number of queries: the page of events, their cases' names and statuses, the
+staff of those cases with their roles and user fields (one query on CaseStaff), the page's existing
 Reminders, and the bulk inserts. Management users are read once per run. Memory is bounded by the
 page size.
 
@@ -43,7 +47,7 @@ reminded again: the row is reactivated and the e-mail gets its own key
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -52,10 +56,12 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from poradnia.cases.models import Case
+from poradnia.cases.mail import case_context, case_headers, case_subject
+from poradnia.cases.models import Case, CaseStaff
 from poradnia.contracts import PAGE_SIZE, WARSAW, EmailKind, ReminderProgress
 from poradnia.mailtemplates import EmailTemplates, RenderedEmail
 from poradnia.outbox.models import OutboxEmail
+from poradnia.outbox.queueing import bulk_enqueue, deliverable, is_deliverable
 from poradnia.users.models import User
 
 from .models import Event, Reminder
@@ -91,20 +97,9 @@ def candidate_page(now: datetime, after_id: int) -> QuerySet[Event]:
 
 
 def management_recipients() -> list[Recipient]:
-    users = User.objects.filter(notify_unassigned_letter=True, is_active=True).exclude(email="")
+    users = deliverable(User.objects.filter(notify_unassigned_letter=True))
     return [Recipient(id=pk, email=email, lead_days=lead, deliverable=True)
             for pk, email, lead in users.order_by("id").values_list("id", "email", "event_reminder_time")]
-
-
-def bulk_enqueue(emails: Iterable[OutboxEmail]) -> None:
-    """The batch form of ``outbox.services.enqueue``: insert rows whose key is new, ignore the others.
-
-    Call it inside the transaction that records the facts being reported.
-    """
-    rows = list(emails)
-    for row in rows:
-        row.subject = row.subject[:255]
-    OutboxEmail.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def local_time(value: datetime) -> str:
@@ -151,16 +146,20 @@ def _process_page(
             return None
         event_ids = [event["id"] for event in events]
         case_ids = {event["case_id"] for event in events}
-        case_names = dict(Case.objects.filter(id__in=case_ids).values_list("id", "name"))
+        cases = {pk: (name, status) for pk, name, status in
+                 Case.objects.filter(id__in=case_ids).values_list("id", "name", "status")}
 
         staff: dict[int, list[Recipient]] = defaultdict(list)
-        rows = (Case.staff.through.objects.filter(case_id__in=case_ids)
+        someone_can_send: set[int] = set()  # cases on which an active member may write to the client
+        rows = (CaseStaff.objects.filter(case_id__in=case_ids)
                 .order_by("case_id", "user_id")
                 .values_list("case_id", "user_id", "user__email", "user__event_reminder_time",
-                             "user__is_active"))
-        for case_id, user_id, email, lead, is_active in rows:
+                             "user__is_active", "can_send_to_client"))
+        for case_id, user_id, email, lead, is_active, can_send in rows:
             staff[case_id].append(Recipient(id=user_id, email=email, lead_days=lead,
-                                            deliverable=bool(is_active and email)))
+                                            deliverable=is_deliverable(is_active, email)))
+            if is_active and can_send:
+                someone_can_send.add(case_id)
 
         existing = {(event_id, user_id): (pk, active) for pk, event_id, user_id, active in
                     Reminder.objects.filter(event_id__in=event_ids).values_list("id", "event_id", "user_id",
@@ -171,10 +170,18 @@ def _process_page(
         emails: list[OutboxEmail] = []
         skipped = 0
         for event in events:
-            unassigned = event["case_id"] not in staff
-            recipients = management if unassigned else staff[event["case_id"]]
-            message: RenderedEmail | None = None  # rendered once per event: the same text for every recipient
-            for user in recipients:
+            case_id = event["case_id"]
+            case_name, status = cases[case_id]
+            if status == Case.Status.CLOSED:
+                continue
+            members = staff.get(case_id, [])
+            recipients = [(user, False) for user in members]
+            if case_id not in someone_can_send:
+                on_case = {user.id for user in members}
+                recipients += [(user, True) for user in management if user.id not in on_case]
+            # Rendered once per event and role: the same text for every staff member, another for management.
+            messages: dict[bool, RenderedEmail] = {}
+            for user, as_management in recipients:
                 if not user.deliverable or user.lead_days <= 0:
                     continue
                 if now + timedelta(days=user.lead_days) <= event["time"]:
@@ -189,14 +196,16 @@ def _process_page(
                 else:  # deactivated: remind again under a key of its own
                     reactivate.append(reminder[0])
                     key = f"reminder:{event['id']}:{user.id}:{now.isoformat()}"
+                message = messages.get(as_management)
                 if message is None:
-                    message = templates.render({
-                        "case_id": str(event["case_id"]), "case_name": case_names[event["case_id"]],
+                    message = messages[as_management] = templates.render({
+                        **case_context(case_id), "case_id": str(case_id), "case_name": case_name,
                         "text": event["text"], "time": local_time(event["time"]),
-                        "deadline": event["deadline"], "unassigned": unassigned,
+                        "deadline": event["deadline"], "management": as_management, "unassigned": not members,
                     })
-                emails.append(OutboxEmail(key=key, kind=REMINDER_KIND, to=user.email, subject=message.subject,
-                                          body=message.body, html_body=message.html_body))
+                emails.append(OutboxEmail(key=key, kind=REMINDER_KIND, to=user.email,
+                                          subject=case_subject(case_id, message.subject), body=message.body,
+                                          html_body=message.html_body, headers=case_headers(case_id)))
 
         Reminder.objects.bulk_create(new_reminders, ignore_conflicts=True)
         for start in range(0, len(reactivate), 500):

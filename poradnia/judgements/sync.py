@@ -8,6 +8,9 @@ list two sittings of one case on one day (matching by date alone flip-flopped an
   the case staff; if not, change nothing.
 * A row without a session: create the Event and the CourtSession and notify the case staff.
 
+The case staff notified are the case's staff members who are staff users (``is_staff``), active and
+with an address (``outbox.queueing.deliverable``).
+
 Every (court case, date) group is written in one transaction together with its outbox rows, so an
 e-mail exists exactly when its change does. Creations rely on the unique (court case, date, slot)
 constraint and updates are conditional on the session's revision, so two runs at the same time
@@ -26,10 +29,12 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 
+from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
 from poradnia.events.models import Event
+from poradnia.mailtemplates import EmailTemplates
+from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 
 from .fetcher import fetch_court_page
@@ -39,6 +44,7 @@ from .signatures import signature_key
 
 log = logging.getLogger(__name__)
 EMAIL_KIND = EmailKind.COURT_SESSION
+HEARING_TEMPLATES = "judgements/email/hearing"  # + "_<change>": hearing_created/, hearing_updated/
 MAX_PLANNED = 500  # dry-run plan entries returned per court (keeps activity results small)
 
 
@@ -196,22 +202,28 @@ def _write_group(court: Court, court_case: CourtCase, day: date, group: list[Ses
 
 
 def _notify(court_case: CourtCase, session: CourtSession, row: SessionRow, fact: str, change: str) -> int:
-    """Queue one e-mail per staff member of the case; returns how many were new."""
+    """Queue one e-mail per staff member of the case (``is_staff``, deliverable); returns how many were new.
+
+    ``change`` names the templates (``judgements/email/hearing_<change>/``); every notice is a case
+    e-mail (``poradnia/cases/mail.py``): the case's Reply-To/From, its link, the case reference first
+    in the subject.
+    """
     local = row.time.astimezone(WARSAW)
+    case = court_case.case
     context = {
+        **case_context(case.pk),
         "change": change,
-        "case": court_case.case,
+        "case": case,
         "signature": court_case.signature,
         "court": court_case.court.name,
         "date": local.strftime("%Y-%m-%d"),
         "time": local.strftime("%H:%M"),
         "description": row.description,
     }
-    subject = render_to_string("judgements/email/session_subject.txt", context).strip()
-    body = render_to_string("judgements/email/session.txt", context)
-    html = render_to_string("judgements/email/session.html", context)
+    message = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}").render(context)
+    subject, headers = case_subject(case.pk, message.subject), case_headers(case.pk)
     queued = 0
-    for user in court_case.case.staff.exclude(email=""):
-        queued += enqueue(key=f"{EMAIL_KIND}:{fact}:{user.pk}", kind=EMAIL_KIND, to=user.email,
-                          subject=subject, body=body, html_body=html)
+    for user in deliverable(case.staff.filter(is_staff=True)).order_by("pk"):
+        queued += enqueue(key=f"{EMAIL_KIND}:{fact}:{user.pk}", kind=EMAIL_KIND, to=user.email, subject=subject,
+                          body=message.body, html_body=message.html_body, headers=headers)
     return queued

@@ -4,9 +4,11 @@ Channels: ADMINS e-mail and, when ALERT_WEBHOOK_URL is set, a webhook POST. Each
 written as rows in the same transaction that counts it: outbox e-mails keyed
 ``alert:<dedupe key>:<n>:<address>`` and a ``WebhookDelivery`` keyed ``alert:<dedupe key>:<n>`` (n =
 the alert's n-th notification), so a retried activity or a re-run never notifies twice and the
-cooldown decides alone whether there is an n+1-th. The webhook rows are POSTed by
-``poradnia.monitoring.webhook.deliver_pending`` (the watch runs it every round), not through SMTP:
-the "mail is not going out" alert still reaches the operators.
+cooldown decides alone whether there is an n+1-th. The e-mail is rendered from
+``monitoring/email/alert/`` (Polish, English fallback, text and autoescaped HTML); an empty address in
+ADMINS is never mailed (``enqueue`` refuses it). The webhook gets the e-mail's subject, the alert's
+text and its key; its rows are POSTed by ``poradnia.monitoring.webhook.deliver_pending`` (the watch
+runs it every round), not through SMTP: the "mail is not going out" alert still reaches the operators.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from poradnia.contracts import EmailKind
+from poradnia.contracts import WARSAW, EmailKind
+from poradnia.mailtemplates import EmailTemplates
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
 
 ALERT_KIND = EmailKind.ALERT
+TEMPLATES = "monitoring/email/alert"
 
 
 @dataclass
@@ -56,27 +61,32 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
-            subject = f"[Poradnia {alert.severity}] {title}"
-            body = f"{message}\n\nFirst seen: {alert.first_seen.isoformat()}\nSeen {alert.occurrences} time(s)."
+            rendered = EmailTemplates.load(TEMPLATES).render({
+                "severity": alert.severity, "title": title, "message": message, "key": key,
+                "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
+                "occurrences": alert.occurrences,
+            })
             for _, address in settings.ADMINS:
                 queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
-                                  subject=subject, body=body)
+                                  subject=rendered.subject, body=rendered.body, html_body=rendered.html_body)
             if settings.ALERT_WEBHOOK_URL:
-                webhooks += _queue_webhook(f"alert:{key}:{number}", key, subject, body, now)
+                webhooks += _queue_webhook(f"alert:{key}:{number}", key, webhook_text(rendered.subject, message, key),
+                                           now)
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
     return Raised(alert.pk, new, queued, webhooks)
 
 
-def webhook_text(subject: str, body: str) -> str:
-    return f"{subject}\n{body}"
+def webhook_text(subject: str, message: str, key: str) -> str:
+    """A chat message: the e-mail's subject, the alert's text and its key (short: no e-mail footer)."""
+    return f"{subject}\n{message}\n({key})"
 
 
-def _queue_webhook(delivery_key: str, alert_key: str, subject: str, body: str, now: datetime) -> int:
+def _queue_webhook(delivery_key: str, alert_key: str, text: str, now: datetime) -> int:
     # {"text": ...} is the body Slack, Mattermost and matrix-hookshot incoming webhooks all accept.
     _, created = WebhookDelivery.objects.get_or_create(
         key=delivery_key,
-        defaults={"alert_key": alert_key, "payload": {"text": webhook_text(subject, body)}, "created": now,
+        defaults={"alert_key": alert_key, "payload": {"text": text}, "created": now,
                   "next_attempt_at": now},
     )
     return int(created)

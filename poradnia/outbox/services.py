@@ -30,20 +30,27 @@ from django.utils import timezone
 from poradnia.contracts import SendSummary
 
 from .models import OutboxEmail
+from .queueing import stored_headers
 
 
 class TemporaryEmailError(Exception):
     """The mail server could not take the message now; the row stays pending."""
 
 
-def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body: str = "") -> bool:
-    """Record an e-mail fact; returns False if that key already exists (idempotent)."""
+def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body: str = "",
+            headers: dict[str, str] | None = None) -> bool:
+    """Record an e-mail fact; returns False if that key already exists (idempotent) or ``to`` is empty.
+
+    ``headers`` (e.g. the case's From and Reply-To) are stored with the row; see ``queueing.stored_headers``.
+    """
+    if not to or not to.strip():
+        return False
     if OutboxEmail.objects.filter(key=key).exists():
         return False
     try:
         with transaction.atomic():
             OutboxEmail.objects.create(key=key, kind=kind, to=to, subject=subject[:255], body=body,
-                                       html_body=html_body)
+                                       html_body=html_body, headers=stored_headers(headers))
     except IntegrityError:  # a concurrent writer recorded the same fact first
         return False
     return True
@@ -119,8 +126,9 @@ def _send_one(pk: int, mail, summary: SendSummary) -> None:
         row = rows.first()
         if row is None:  # sent meanwhile, or another sender holds it right now
             return
-        message = EmailMultiAlternatives(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.to],
-                                         connection=mail)
+        headers = dict(row.headers or {})  # rows written before headers were stored have none
+        message = EmailMultiAlternatives(row.subject, row.body, headers.pop("From", settings.DEFAULT_FROM_EMAIL),
+                                         [row.to], connection=mail, headers=headers)
         if row.html_body:
             message.attach_alternative(row.html_body, "text/html")
         try:

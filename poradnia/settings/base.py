@@ -212,6 +212,12 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="poradnia@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = admins(env.str("ADMINS", default=""))  # "Name <a@example.org>, b@example.org"
+# Case e-mails (poradnia/cases/mail.py): Reply-To (and with CASE_EMAIL_FROM, From) is the case's own address,
+# the body links to the case. "%(id)s" is the case number (checked at start-up, poradnia.apps).
+CASE_EMAIL_TEMPLATE = env.str("CASE_EMAIL_TEMPLATE", default="")  # e.g. sprawa-%(id)s@porady.example.org
+CASE_EMAIL_FROM = env.bool("CASE_EMAIL_FROM", default=True)
+PORADNIA_BASE_URL = env.str("PORADNIA_BASE_URL", default="http://localhost:8000")
+CASE_URL_PATH = env.str("CASE_URL_PATH", default="/sprawy/sprawa-%(id)s/")
 
 # Temporal
 TEMPORAL_ADDRESS = env.str("TEMPORAL_ADDRESS", default="localhost:7233")

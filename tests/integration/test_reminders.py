@@ -148,7 +148,7 @@ def test_inactive_users_and_users_without_address_are_not_recipients() -> None:
 
     done = queue_event_reminders(NOW)
 
-    # The case has staff, so it does not fall back to the management either.
+    # Someone active on the case (mute, without an address) can send to the client: no management fallback.
     assert (done.sent, done.skipped) == (0, 0)
     assert reminded() == set()
 
@@ -183,7 +183,7 @@ def test_email_names_case_text_and_polish_time_and_escapes_html(mailoutbox: list
 
     [message] = mailoutbox
     assert f"#{case.pk}" in message.subject and "\n" not in message.subject
-    assert message.subject.startswith("Przypomnienie")
+    assert message.subject.startswith(f"[Poradnia #{case.pk}] Przypomnienie")
     assert text in message.body  # the text part is plain text: nothing escaped
     assert "2025-06-02 12:00 CEST" in message.body  # 10:00 UTC in Warsaw, summer time
     [(html, mimetype)] = message.alternatives
@@ -203,7 +203,8 @@ def test_email_falls_back_to_english(settings, language: str) -> None:
     queue_event_reminders(datetime(2025, 1, 8, tzinfo=UTC))
 
     row = OutboxEmail.objects.get()
-    assert row.subject.startswith("Reminder: Appeal deadline")
+    assert row.subject.startswith(f"[Poradnia #{Event.objects.get().case_id}] Reminder: "
+                                  "Appeal deadline")
     assert "2025-01-10 10:30 CET" in row.body and "account settings" in row.body
     assert 'lang="en"' in row.html_body
 

@@ -151,7 +151,13 @@ def test_backfill_of_three_days_honours_skip(temporal_server: TemporalDevServer,
             return info if info.num_actions + info.num_actions_skipped_overlap >= 3 else None
 
         info = await wait_until(settled, what="three backfilled runs requested")
-        started = [w.id async for w in client.list_workflows('WorkflowType = "CourtSessionSyncWorkflow"')]
+
+        async def listed():
+            # Visibility is eventually consistent: the started run is listed a moment after describe counts it.
+            ids = [w.id async for w in client.list_workflows('WorkflowType = "CourtSessionSyncWorkflow"')]
+            return ids or None
+
+        started = await wait_until(listed, what="the backfilled run listed")
         for workflow_id in started:
             await client.get_workflow_handle(workflow_id).terminate("test over")
         return info, started

@@ -106,7 +106,8 @@ async def test_mail_outage_alert_reaches_the_webhook_once_and_again_after_the_co
         assert next(line for line in lines if line.startswith("mail:")).startswith("mail: ALERT: 1 pending")
         assert len(mail_posts()) == 1
         body = mail_posts()[0]
-        assert list(body) == ["text"] and body["text"].startswith("[Poradnia error] E-mail is not going out\n")
+        assert list(body) == ["text"] and body["text"].startswith("[Poradnia błąd] E-mail is not going out\nOutbox: ")
+        assert body["text"].endswith(f"({MAIL_ALERT_KEY})")
         assert receiver.requests[0]["path"] == "/hooks/abc"
         assert receiver.requests[0]["headers"]["Content-Type"] == "application/json"
         # The alert's e-mail could not go out either: it waits in the outbox, the webhook did not.

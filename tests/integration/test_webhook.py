@@ -32,8 +32,7 @@ def test_one_post_per_alert_and_cooldown_whatever_the_rounds(receiver: Receiver)
     assert WebhookDelivery.objects.count() == 1
     assert deliver_pending(now).sent == 1
     assert deliver_pending(now).sent == 0  # a second sender (or a restart) finds it sent
-    assert receiver.json_bodies() == [{"text": "[Poradnia error] x run ended failed\nRun 1\n\nFirst seen: "
-                                               f"{now.isoformat()}\nSeen 1 time(s)."}]
+    assert receiver.json_bodies() == [{"text": "[Poradnia błąd] x run ended failed\nRun 1\n(job:x:failed)"}]
     raise_alert("job:x:failed", "x run ended failed", "Run 2", now=now + timedelta(hours=2))
     deliver_pending(now + timedelta(hours=2))
     assert len(receiver.requests) == 2

@@ -31,8 +31,9 @@ class Tracked:
 def make_case(name: str = "Case", staff: int = 1) -> Tracked:
     client = User.objects.create_user(f"client-{User.objects.count()}", "client@example.org")
     case = Case.objects.create(name=name, client=client, status=Case.Status.ASSIGNED)
-    members = [User.objects.create_user(f"lawyer-{User.objects.count()}", f"lawyer{User.objects.count()}@example.org")
-               for _ in range(staff)]
+    # Hearing notices go to staff users (is_staff) only.
+    members = [User.objects.create_user(f"lawyer-{User.objects.count()}", f"lawyer{User.objects.count()}@example.org",
+                                        is_staff=True) for _ in range(staff)]
     case.staff.set(members)
     return Tracked(case, members)
 
