@@ -30,7 +30,7 @@ async def test_probe_latency_and_backlog(run_worker, temporal_client: Client, ta
         await asyncio.sleep(0.5)
         lines, open_alerts = await run_round(connect, [], task_queue)
         backlog = next(line for line in lines if line.startswith("backlog:"))
-        if "workflow 0," not in backlog:
+        if "backlog workflow 5," in backlog:
             break
     # Four piled-up runs and the probe's own workflow task.
     assert backlog.startswith("backlog: ALERT: backlog workflow 5, activity 0; probe waiting "), backlog
