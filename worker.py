@@ -131,7 +131,7 @@ async def run(args: argparse.Namespace) -> int:
         from schedules.sync import sync_schedules
 
         try:
-            for line in await sync_schedules(client):
+            for line in await sync_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE):
                 log.info("schedule %s", line)
         except Exception:  # noqa: BLE001 - the jobs already scheduled still need this worker
             log.exception("schedule sync failed; running with the schedules the server has")

@@ -46,4 +46,4 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
     except FetchError as exc:
         raise ApplicationError(str(exc), type=services.error_type(exc), non_retryable=not exc.retryable) from exc
     except ParseError as exc:
-        raise ApplicationError(str(exc), type="ParseError", non_retryable=True) from exc
+        raise ApplicationError(str(exc), type=services.error_type(exc), non_retryable=True) from exc  # PageTooComplex

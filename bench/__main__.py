@@ -1,4 +1,4 @@
-"""``python -m bench parse | court-run | crash-resume | reminders | retention [options]``.
+"""``python -m bench parse | parse-hostile | court-run | crash-resume | reminders | retention [options]``.
 
 Each benchmark sets up what it needs (a temp SQLite database unless ``--database-url``, a headless
 Temporal dev server, worker processes, the eWokanda stand-in) and prints exactly one JSON object of
@@ -11,11 +11,11 @@ import argparse
 import json
 import sys
 
-from . import court_run, crash_resume, parse, reminders, retention
+from . import court_run, crash_resume, parse, parse_hostile, reminders, retention
 from .env import cleanup, setup_django
 
-BENCHMARKS = {"parse": parse, "court-run": court_run, "crash-resume": crash_resume, "reminders": reminders,
-              "retention": retention}
+BENCHMARKS = {"parse": parse, "parse-hostile": parse_hostile, "court-run": court_run, "crash-resume": crash_resume,
+              "reminders": reminders, "retention": retention}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = setup_django(args.database_url)
     try:
         module = BENCHMARKS[args.name]
-        figures = module.run(args) if module is parse else module.run(args, workdir)
+        figures = module.run(args) if module in (parse, parse_hostile) else module.run(args, workdir)
     finally:
         cleanup(workdir)
     sys.stdout.write(json.dumps(figures) + "\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from html import escape
@@ -497,3 +497,51 @@ def malformed_variants() -> dict[str, bytes]:
     if v.keys() != MALFORMED_EXPECTED.keys():
         raise AssertionError("malformed_variants() and MALFORMED_EXPECTED disagree")
     return v
+
+
+# --- Hostile pages (the parser's worst cases, for its tests and ``python -m bench parse-hostile``) -------
+
+_HOSTILE_HEAD = ("<html><body><table id='tabela'><tr><th>Sygnatura</th><th>Data</th><th>Godz.</th>"
+                 "<th>Sala</th></tr>\n")
+
+
+def _repeat(unit: str, size: int, head: str = _HOSTILE_HEAD) -> bytes:
+    return (head + unit * max(1, (size - len(head)) // len(unit))).encode()
+
+
+#: What each hostile page repeats until it is ``size`` bytes long.
+HOSTILE_PAGES: dict[str, Callable[[int], bytes]] = {
+    # Before any table: every "<table " is a tag that never closes.
+    "unclosed_table_tags": lambda size: _repeat("<table ", size, head="<html><body>"),
+    # The same inside the hearing table (the nested-table route).
+    "unclosed_table_tags_in_table": lambda size: _repeat("<table ", size),
+    # Millions of rows, none of which has a cell.
+    "unclosed_tr_tags": lambda size: _repeat("<tr ", size),
+    # Rows whose one cell is not plain (each used to get a bs4 tree).
+    "irregular_rows": lambda size: _repeat("<tr><td>x<td><p>y", size),
+    # The same rows padded until they just fit the parser's work budget: the worst page that still parses.
+    "irregular_rows_under_budget": lambda size: _repeat("<tr><td>x<td><p>y" + " " * 200, size),
+    # Valid rows as short as the budget lets them be: the most rows (and SessionRows) per byte.
+    "short_valid_rows": lambda size: _repeat(
+        "<tr><td>II SA/Gl 1/26</td><td>2026-05-18</td><td>10:00</td>"
+        "<td>Sala 1, parter, wejscie od strony parkingu, obok biura podawczego sadu</td></tr>\n", size),
+    # Rows whose unclosed quote swallows the markup after it, in any document they share.
+    "leaking_rows": lambda size: _repeat('<tr><td title="', size),
+    # Nested tables in a cell, and nested inline elements in a cell.
+    "deep_nesting": lambda size: _repeat("<table><tr><td>", size, head=_HOSTILE_HEAD + "<tr><td>"),
+    "deep_inline_nesting": lambda size: _repeat("<span>", size, head=_HOSTILE_HEAD + "<tr><td>"),
+    # One row of 100k plain cells, then one of 100k irregular ones.
+    "wide_plain_row": lambda size: _repeat("<td>x</td>", size, head=_HOSTILE_HEAD + "<tr>"),
+    "wide_irregular_row": lambda size: _repeat("<td><p>x", size, head=_HOSTILE_HEAD + "<tr>"),
+}
+
+
+def real_like_page(page: bytes, size: int) -> bytes:
+    """A real page grown to ``size`` bytes by repeating its hearing rows (header and tail kept)."""
+    low = page.lower()
+    table = low.index(b"id='tabela'") if b"id='tabela'" in low else low.index(b'id="tabela"')
+    first_row = low.index(b"<tr", low.index(b"<tr", table) + 3)
+    end = low.index(b"</table", first_row)
+    rows = page[first_row:end]
+    copies = max(1, (size - len(page)) // len(rows) + 1)
+    return page[:first_row] + rows * copies + page[end:]

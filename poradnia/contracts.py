@@ -155,6 +155,7 @@ class CourtSyncSummary:
     dry_run: bool = False
     planned: list[PlannedChange] = field(default_factory=list)
     groups_done: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # tracked signatures whose row can't be read
 
     @classmethod
     def from_heartbeat(cls, details: dict[str, Any] | None) -> CourtSyncSummary:

@@ -2,7 +2,8 @@
 
 Read from the server every time (the server is the only record of state; Django keeps none): the
 admin page and ``manage.py schedules list/describe`` show the same facts the Web UI does, with
-times in the schedule's own time zone and a link to each run in the Web UI.
+times in the schedule's own time zone and a link to each run in the Web UI (at ``ui_url``, which the
+caller passes from settings.TEMPORAL_UI_URL: schedules/ stays Django-free).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow, ScheduleDescription
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -58,9 +58,9 @@ class ScheduleView:
         return "paused" if self.paused else "active"
 
 
-def run_url(namespace: str, workflow_id: str, run_id: str) -> str:
-    """The run's page in the Temporal Web UI."""
-    base = settings.TEMPORAL_UI_URL.rstrip("/")
+def run_url(ui_url: str, namespace: str, workflow_id: str, run_id: str) -> str:
+    """The run's page in the Temporal Web UI at ``ui_url``."""
+    base = ui_url.rstrip("/")
     return f"{base}/namespaces/{quote(namespace, safe='')}/workflows/{quote(workflow_id, safe='')}/{run_id}"
 
 
@@ -74,7 +74,7 @@ async def run_status(client: Client, workflow_id: str, run_id: str) -> str:
     return description.status.name.lower() if description.status else "unknown"
 
 
-async def recent_runs(client: Client, description: ScheduleDescription, count: int) -> list[RunView]:
+async def recent_runs(client: Client, description: ScheduleDescription, count: int, ui_url: str) -> list[RunView]:
     tz = ZoneInfo(description.schedule.spec.time_zone_name or "UTC")
     actions = list(reversed(description.info.recent_actions))[:count]
     starts = [a.action for a in actions if isinstance(a.action, ScheduleActionExecutionStartWorkflow)]
@@ -86,14 +86,14 @@ async def recent_runs(client: Client, description: ScheduleDescription, count: i
             scheduled_at=action.scheduled_at.astimezone(tz),
             started_at=action.started_at.astimezone(tz),
             status=status,
-            url=run_url(client.namespace, start.workflow_id, start.first_execution_run_id),
+            url=run_url(ui_url, client.namespace, start.workflow_id, start.first_execution_run_id),
         )
         for action, start, status in zip(actions, starts, statuses, strict=True)
     ]
 
 
-async def schedule_view(client: Client, entry: ScheduleEntry, *, next_count: int = 3, run_count: int = 5
-                        ) -> ScheduleView:
+async def schedule_view(client: Client, entry: ScheduleEntry, *, ui_url: str, next_count: int = 3,
+                        run_count: int = 5) -> ScheduleView:
     description = await describe_or_none(client.get_schedule_handle(entry.id))
     if description is None:
         return ScheduleView(entry=entry, exists=False)
@@ -108,14 +108,15 @@ async def schedule_view(client: Client, entry: ScheduleEntry, *, next_count: int
         overlap=schedule.policy.overlap.name,
         catchup_window=duration_in_words(schedule.policy.catchup_window),
         next_runs=[t.astimezone(tz) for t in info.next_action_times[:next_count]],
-        recent_runs=await recent_runs(client, description, run_count),
+        recent_runs=await recent_runs(client, description, run_count, ui_url),
         actions=info.num_actions,
         skipped_overlap=info.num_actions_skipped_overlap,
         missed_catchup_window=info.num_actions_missed_catchup_window,
     )
 
 
-async def overview(client: Client, entries: list[ScheduleEntry] | None = None, **kwargs: int) -> list[ScheduleView]:
+async def overview(client: Client, *, ui_url: str, entries: list[ScheduleEntry] | None = None, **kwargs: int
+                   ) -> list[ScheduleView]:
     """Every declared schedule's view, fetched concurrently."""
     entries = declared_schedules() if entries is None else entries
-    return list(await asyncio.gather(*(schedule_view(client, entry, **kwargs) for entry in entries)))
+    return list(await asyncio.gather(*(schedule_view(client, entry, ui_url=ui_url, **kwargs) for entry in entries)))

@@ -8,6 +8,8 @@ schedule replaces its whole state, so the update is built from the server's curr
 
 ``prune`` deletes only schedules that carry our memo mark and are no longer declared; anything
 someone else created in the namespace is never touched.
+
+Django-free like the rest of schedules/: the caller passes the task queue (settings.TEMPORAL_TASK_QUEUE).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from temporalio.client import (
     Client,
     ScheduleAlreadyRunningError,
@@ -47,14 +48,14 @@ class SyncLine:
 async def sync_schedules(
     client: Client,
     *,
+    task_queue: str,
     dry_run: bool = False,
     prune: bool = False,
-    task_queue: str | None = None,
     entries: Iterable[ScheduleEntry] | None = None,
 ) -> list[SyncLine]:
-    """Create missing schedules, update differing ones, optionally prune ours that are gone from the code."""
+    """Create missing schedules, update differing ones, optionally prune ours that are gone from the code.
+    Every schedule starts its workflow on ``task_queue``."""
     entries = declared_schedules() if entries is None else list(entries)
-    task_queue = task_queue or settings.TEMPORAL_TASK_QUEUE
     lines = [await sync_one(client, entry, task_queue, dry_run=dry_run) for entry in entries]
     if prune:
         lines += await prune_undeclared(client, {entry.id for entry in entries}, dry_run=dry_run)

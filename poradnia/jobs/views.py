@@ -88,7 +88,7 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
     error = ""
     views: list[ScheduleView] = []
     try:
-        views = async_to_sync(with_client)(overview)
+        views = async_to_sync(with_client)(lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL))
     except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a 500
         error = temporal_error(exc)
     context = {**page_context(request, "Background jobs"), "schedules": views, "error": error}
@@ -137,7 +137,8 @@ def schedule_action(request: HttpRequest, schedule_id: str, action: str) -> Http
     view: ScheduleView | None = None
     error = ""
     try:
-        view = async_to_sync(with_client)(lambda client: schedule_view(client, entry, run_count=1))
+        view = async_to_sync(with_client)(
+            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1))
     except Exception as exc:  # noqa: BLE001 - the confirmation still works; the POST reports failures
         error = temporal_error(exc)
     context = {

@@ -36,7 +36,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bs4 import BeautifulSoup
 
@@ -53,6 +53,8 @@ _BS4_FEATURES = "lxml"
 _CELL_SEP = "\ue000"  # private-use code points: never in court text, kept by lxml and bs4
 _ROW_SEP = "\ue001"
 _DECODE_BATCH_ROWS = 256  # bounds one bs4 call (and the damage of a batch that falls back)
+_MAX_PLAIN_TAGS = 1000  # a row with more tags goes straight to the tree route
+_TREE_BATCH_ROWS = 1000  # irregular rows per lxml document
 
 # --- Charset detection ----------------------------------------------------------------------------
 
@@ -124,6 +126,13 @@ class ParseError(Exception):
         return (type(self), (self.court, self.reason))
 
 
+class PageTooComplex(ParseError):
+    """The page would take more work than its size allows (see ``_Budget``): a hostile or broken page.
+
+    Not retryable, and only that court fails; the reason says which limit was hit.
+    """
+
+
 @dataclass
 class ParseResult:
     """The rows (all, or only the tracked ones) plus counters for the sync summary.
@@ -137,6 +146,12 @@ class ParseResult:
     rows_seen: int = 0
     bad_rows: int = 0
     headers: list[str] = field(default_factory=list)
+    #: With ``signatures`` given: the tracked signatures (as printed) of bad rows whose signature cell
+    #: could still be read. Each is a tracked hearing the sync could not see.
+    unreadable: list[str] = field(default_factory=list)
+    #: Units of work spent (page bytes scanned plus bytes given to lxml for irregular rows): the
+    #: complexity the tests bound; at most ``_Budget`` allows for the page's size.
+    work: int = field(default=0, compare=False)
 
 
 # --- Raw-text scanning ----------------------------------------------------------------------------
@@ -146,13 +161,16 @@ class ParseResult:
 # Tag names end at whitespace, "/" or ">" (so "<track" and "<tr-x>" are not rows).
 
 _END = rb"(?=[\s/>])"
-_TABLE_TAG_B = re.compile(rb"""<table""" + _END + rb"""((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+# No "<" inside: an attempt ends at the next "<" at the latest, so finditer is linear in the page (with
+# "<" allowed, every one of n unclosed "<table " tags scanned to the end of the page: quadratic).
+_TABLE_TAG_B = re.compile(rb"""<table""" + _END + rb"""((?:[^<>"']|"[^<>"]*"|'[^<>']*')*+)>""")
 _TABELA_ID_B = re.compile(rb"""(?:^|[\s/])id\s*=\s*(?:"\s*tabela\s*"|'\s*tabela\s*'|tabela(?![^\s/>]))""")
 _TABLE_OPEN_B = re.compile(rb"<table" + _END)
 _TABLE_CLOSE_B = re.compile(rb"</table" + _END)
 _TR_B = re.compile(rb"<tr" + _END)
 _TOKEN_B = re.compile(rb"<(?:(/?)table|tr)" + _END)  # group 1: None for <tr, b"" or b"/" for table
 _COMMENT_B = re.compile(rb"<!--.*?(?:-->|\Z)", re.DOTALL)
+_CELL_TAG_B = re.compile(rb"<t[dh]")
 
 
 def _blank_comments(low: bytes) -> bytes:
@@ -179,7 +197,9 @@ _INLINE = rf"<(?:/?(?:{_INLINE_TAGS})|{_VOID_TAGS})(?=[\s/>]){_ATTRS}>"
 _CONTENT = rf"(?:{_TEXT}++|{_REFS}|{_INLINE})*+"
 _ROW_OPEN = re.compile(rf"<tr(?=[\s/>]){_ATTRS}>\s*+", re.IGNORECASE)
 _PLAIN_CELL = re.compile(rf"<td(?=[\s/>]){_ATTRS}>({_CONTENT})</td\s*>\s*+", re.IGNORECASE)
-_ROW_TAIL = re.compile(r"(?:</tr\s*>\s*+)?", re.IGNORECASE)
+_PLAIN_ROW_ANY = re.compile(
+    rf"<tr(?=[\s/>]){_ATTRS}>\s*+(?:<td(?=[\s/>]){_ATTRS}>{_CONTENT}</td\s*>\s*+)*+(?:</tr\s*>\s*+)?", re.IGNORECASE
+)
 _ROW_END = re.compile(r"</tr\s*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
 _ODD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -249,13 +269,16 @@ class _Layout:
 
 
 def _layout(
-    low: bytes, start: int, court: str, header_text: Callable[[int, int], str], capture: bool
+    low: bytes, start: int, court: str, header_text: Callable[[int, int], str], capture: bool, budget: _Budget
 ) -> _Layout:
     """Cut the table into the header and row chunks, read the header, and (``capture``) grab each row's
     signature cell: in the usual case (no nested tables) one pass over the bytes finds both."""
     close = _TABLE_CLOSE_B.search(low, start)
     end = close.start() if close else len(low)
-    if low.find(b"<table", start, end) == -1:
+    nested = low.find(b"<table", start, end) != -1
+    # Each row found costs Python objects: charge them (counted in C) before making any.
+    budget.charge(budget.ROW_UNITS * (low.count(b"<tr", start) + (low.count(b"<table", start) if nested else 0)))
+    if not nested:
         first = _TR_B.search(low, start, end)
         if first is None:
             raise ParseError(court, 'table id="tabela" has no rows')
@@ -298,15 +321,9 @@ def _plain_cells(chunk: str, expected: int) -> list[str] | None:
     match = _plain_row_re(expected).fullmatch(chunk)
     if match is not None:
         return [_ANY_TAG.sub(" ", cell) if "<" in cell else cell for cell in match.groups()]
-    opened = _ROW_OPEN.match(chunk)  # a plain row with another cell count?
-    if opened is None:
+    if _PLAIN_ROW_ANY.fullmatch(chunk) is None:  # a plain row with another cell count?
         return None
-    pos = opened.end()
-    cells = []
-    while (cell := _PLAIN_CELL.match(chunk, pos)) is not None:
-        cells.append(cell.group(1))
-        pos = cell.end()
-    return cells if _ROW_TAIL.fullmatch(chunk, pos) is not None else None
+    return _PLAIN_CELL.findall(chunk, _ROW_OPEN.match(chunk).end())  # type: ignore[union-attr]
 
 
 def _decode_batch(raw_rows: Sequence[list[str]]) -> list[list[str]] | None:
@@ -319,18 +336,25 @@ def _decode_batch(raw_rows: Sequence[list[str]]) -> list[list[str]] | None:
     return rows
 
 
-def _decode_rows(chunks: Sequence[str], expected: int, force_dom: bool) -> list[list[str] | None]:
-    """Cell texts of each row chunk, in order: plain rows batched, the rest via bs4 trees.
+def _decode_rows(chunks: Sequence[str], cols: _Columns, force_dom: bool,
+                 budget: _Budget) -> list[list[str] | None]:
+    """Cell texts of each row chunk, in order: plain rows batched, the rest through one lxml tree.
 
-    A plain row with the wrong number of cells is bad whatever its text, so it isn't decoded.
+    A plain row with the wrong number of cells is bad whatever its text, so it isn't decoded (the
+    caller already dropped chunks without any ``<td``/``<th``).
     """
     out: list[list[str] | None] = [None] * len(chunks)
+    if force_dom:
+        return [_bs4_cells(chunk) for chunk in chunks]
+    expected = len(cols.headers)
     plain_at: list[int] = []
     plain_raw: list[list[str]] = []
+    irregular: list[int] = []
     for i, chunk in enumerate(chunks):
-        cells = None if force_dom else _plain_cells(chunk, expected)
+        # No real row has a thousand tags: skip the regexes (one pass each) and let the tree's budget decide.
+        cells = _plain_cells(chunk, expected) if chunk.count("<") <= _MAX_PLAIN_TAGS else None
         if cells is None:
-            out[i] = _bs4_cells(chunk)
+            irregular.append(i)
         elif len(cells) != expected or not cells:
             out[i] = cells
         else:
@@ -339,8 +363,153 @@ def _decode_rows(chunks: Sequence[str], expected: int, force_dom: bool) -> list[
     for b in range(0, len(plain_at), _DECODE_BATCH_ROWS):
         at, raw = plain_at[b : b + _DECODE_BATCH_ROWS], plain_raw[b : b + _DECODE_BATCH_ROWS]
         decoded = _decode_batch(raw)
+        if decoded is None:  # e.g. a reference to a separator code point: let the tree read them
+            irregular.extend(at)
+            continue
         for j, i in enumerate(at):
-            out[i] = decoded[j] if decoded is not None else _bs4_cells(chunks[i])
+            out[i] = decoded[j]
+    if irregular:
+        irregular.sort()
+        cells = _tree_cells([chunks[i] for i in irregular], expected, cols.signature, budget)
+        for i, row_cells in zip(irregular, cells, strict=True):
+            out[i] = row_cells
+    return out
+
+
+# --- Irregular rows: one lxml tree for all of them ------------------------------------------------
+#
+# bs4 costs ~10 µs per element and one tree per row costs ~0.4 ms more, so a page of 4 MB of "<tr "
+# took minutes. Instead all irregular rows go into one document, each as ``<table>chunk</table>``
+# followed by a marker element carrying a random id, parsed once by lxml (the same libxml2 parser bs4
+# drives, fed the same way) and read with bs4's get_text() rules. The document is valid for a row when
+# its table and marker are the body's children at the expected place: nothing of the chunk leaked
+# out of its table and nothing before it leaked in. The rows before the first misplaced one are taken;
+# that row is parsed alone (exactly the reference's one-row document) and the rest go round again.
+# Every document parsed is charged to the page's _Budget, which bounds the retries.
+
+#: bs4 keeps the strings inside these in other string classes that get_text() leaves out.
+_NON_TEXT_CONTAINERS = frozenset({"script", "style", "template", "rt", "rp"})
+
+
+class _Budget:
+    """The work a page may cost: ``WORK_PER_BYTE`` units per byte of page plus a small fixed allowance.
+
+    One unit is one byte through a scanning pass (~14 ns); rows and the tags of irregular rows are
+    charged at their measured cost in units, counted in C before any Python object is made for them.
+    Real pages use 9-10 units per byte (half of it per row: ~30 µs each), the same pages with every
+    row irregular 13-14.5; the limit of 20 keeps the worst page that still parses within about twice
+    a real page's time per MB (``python -m bench parse-hostile``), and refuses pages of rows shorter
+    than ~140 bytes (real rows are 400-500 bytes).
+    """
+
+    WORK_PER_BYTE = 20
+    ROW_UNITS = 50  # per "<tr" (and "<table" in a table with nested ones): finding and filtering it
+    CELL_ROW_UNITS = 2000  # per row with cells: decoding it, the regexes, the SessionRow and its description
+    TAG_UNITS = 100  # per tag of an irregular row: building and reading its lxml element
+    BASE = 4 << 20
+    MAX_DOCUMENTS = 64
+    MAX_HEADER_TAGS = 1000
+
+    def __init__(self, court: str, page_bytes: int) -> None:
+        self.court = court
+        self.limit = self.BASE + self.WORK_PER_BYTE * page_bytes
+        self.work = 0
+        self.documents = 0
+
+    def charge_tree(self, markup: str, *, retry: bool) -> None:
+        """Before lxml parses ``markup``: its bytes, and TAG_UNITS per tag (building and reading an element).
+        ``retry``: a document made because an earlier one went wrong (these are also counted)."""
+        self.charge(len(markup) + self.TAG_UNITS * markup.count("<"), document=retry)
+
+    def charge(self, units: int, *, document: bool = False) -> None:
+        self.work += units
+        self.documents += document
+        if self.work > self.limit:
+            raise PageTooComplex(self.court, f"parsing would take more than {self.limit} units of work "
+                                 f"({self.WORK_PER_BYTE} per byte of page)")
+        if self.documents > self.MAX_DOCUMENTS:
+            raise PageTooComplex(self.court, f"more than {self.MAX_DOCUMENTS} extra documents for rows that "
+                                 "break out of a shared one")
+
+
+def _lxml_root(markup: str):  # -> lxml.etree._Element
+    from lxml import etree
+
+    parser = etree.HTMLParser(recover=True)  # as bs4's lxml builder makes it
+    parser.feed(markup)
+    return parser.close()
+
+
+def _element_text(cell) -> str:  # cell: lxml.etree._Element
+    """bs4's ``cell.get_text(" ")``: every string, joined by spaces, except comments, processing
+    instructions and what sits inside script/style/template/rt/rp. Iterative: deep nesting is fine."""
+    if len(cell) == 0:
+        return cell.text or ""
+    if next(cell.iter(*_NON_TEXT_CONTAINERS), None) is None:
+        return " ".join(cell.itertext())  # itertext() already skips comments and PIs
+    from lxml import etree
+
+    parts: list[str] = []
+    hidden = 0
+    for event, el in etree.iterwalk(cell, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            if el.tag in _NON_TEXT_CONTAINERS:
+                hidden += 1
+            if el.text and not hidden:
+                parts.append(el.text)
+            continue
+        if event == "end" and el.tag in _NON_TEXT_CONTAINERS:
+            hidden -= 1
+        if el is not cell and el.tail and not hidden:
+            parts.append(el.tail)
+    return " ".join(parts)
+
+
+def _row_cells(tr, expected: int, signature: int) -> list[str]:  # tr: lxml.etree._Element
+    cells = [el for el in tr if el.tag in ("td", "th")]
+    if len(cells) != expected:  # a bad row: only its signature cell is read (for the alert)
+        return [_element_text(el) if i == signature else "" for i, el in enumerate(cells)]
+    return [_element_text(el) for el in cells]
+
+
+def _tree_cells(chunks: Sequence[str], expected: int, signature: int,
+                budget: _Budget) -> list[list[str] | None]:
+    import secrets
+
+    out: list[list[str] | None] = [None] * len(chunks)
+    # (retry, rows) in batches of bounded size: a tree of a whole 20 MB page costs more per row (memory, GC).
+    todo = [(False, list(range(b, min(b + _TREE_BATCH_ROWS, len(chunks)))))
+            for b in range(0, len(chunks), _TREE_BATCH_ROWS)][::-1]
+    while todo:
+        retry, batch = todo.pop()
+        if len(batch) == 1:  # alone: the reference's one-row document, whatever it holds
+            markup = f"<table>{chunks[batch[0]]}</table>"
+            budget.charge_tree(markup, retry=retry)
+            tr = next(_lxml_root(markup).iter("tr"), None)
+            out[batch[0]] = None if tr is None else _row_cells(tr, expected, signature)
+            continue
+        nonce = secrets.token_hex(8)  # a page can't forge a marker it can't guess
+        markup = "".join(f'<table>{chunks[i]}</table><hr id="{nonce}-{k}">' for k, i in enumerate(batch))
+        budget.charge_tree(markup, retry=retry)
+        root = _lxml_root(markup)
+        body = root[0] if len(root) == 1 and root[0].tag == "body" else None
+        if body is None:  # something went to <head> or beside the body: can't tell whose, split
+            half = len(batch) // 2
+            todo += [(True, batch[half:]), (True, batch[:half])]
+            continue
+        children = list(body)
+        good = 0
+        for table, marker in zip(children[::2], children[1::2], strict=False):  # a leak may leave an odd count
+            if good == len(batch) or table.tag != "table" or marker.get("id") != f"{nonce}-{good}":
+                break
+            first = table[0] if len(table) else None  # usually the row itself
+            tr = first if first is not None and first.tag == "tr" else next(table.iter("tr"), None)
+            out[batch[good]] = None if tr is None else _row_cells(tr, expected, signature)
+            good += 1
+        if good < len(batch):  # batch[good] is misplaced: it goes alone, the rest in a new document
+            if good + 1 < len(batch):
+                todo.append((True, batch[good + 1 :]))
+            todo.append((True, batch[good : good + 1]))
     return out
 
 
@@ -404,6 +573,17 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _HOUR = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
+def _local_time(naive: datetime) -> datetime:
+    """A Warsaw wall-clock time as a real instant, normalised (a round trip through UTC).
+
+    zoneinfo's rules with fold=0: a time that doesn't exist (02:30 on the spring-forward night) moves
+    forward by the gap (03:30 CEST, what a clock would show had someone set it to 02:30 CET); an
+    ambiguous one (02:30 on the autumn night) is its first occurrence (CEST). Without the round trip
+    the row keeps a nonexistent 02:30 that the database stores as 03:30, so every run saw a change.
+    """
+    return naive.replace(tzinfo=WARSAW).astimezone(UTC).astimezone(WARSAW)
+
+
 def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
     """A SessionRow, or None for a bad row (wrong cell count, bad date or hour, empty signature)."""
     if cells is None or len(cells) != len(cols.headers):
@@ -421,7 +601,7 @@ def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
         hour, minute = int(hm.group(1)), int(hm.group(2))
     try:
         year, month, day = map(int, date.groups())
-        when = datetime(year, month, day, hour, minute, tzinfo=WARSAW)
+        when = _local_time(datetime(year, month, day, hour, minute))
     except ValueError:  # 2026-02-30, 25:99
         return None
     description = "\n".join(f"{cols.labels[i]}: {values[i]}" for i in cols.order)
@@ -447,8 +627,21 @@ class _Tracked:
             return True  # not plain text: let bs4 decide
         if raw.isascii():  # ASCII whitespace is all bytes.split() splits on, and all there can be here
             return b" ".join(raw.split()) in self.raw_keys
-        text = raw.decode(self.codec, errors="replace")
-        return _ODD_CHARS.search(text) is not None or _collapse(text).upper() in self.keys
+        text = raw.decode(self.codec, errors="replace")  # zero-width characters, NFKC forms: the full key
+        return _ODD_CHARS.search(text) is not None or signature_key(_collapse(text)) in self.keys
+
+
+#: Passes over the page's bytes before rows are decoded (lower-casing, comments, table, rows, decoding).
+_SCAN_PASSES = 5
+
+
+def _header_chunk(body: bytes, start: int, end: int, codec: str, budget: _Budget) -> str:
+    """The header row's markup; it goes to bs4, so a header of thousands of tags is refused first."""
+    tags = body.count(b"<", start, end)
+    if tags > budget.MAX_HEADER_TAGS:
+        raise PageTooComplex(budget.court, f"the header row has {tags} tags (at most {budget.MAX_HEADER_TAGS})")
+    budget.charge(end - start)
+    return body[start:end].decode(codec, errors="replace")
 
 
 def _parse(
@@ -463,6 +656,8 @@ def _parse(
     codec = _page_codec(body, content_type)
     if _ASCII_SAFE.fullmatch(codec) is None:  # e.g. UTF-16: re-encode once so bytes can be scanned
         body, codec = decode_page(body, content_type).encode("utf-8"), "utf-8"
+    budget = _Budget(court, len(body))
+    budget.charge(_SCAN_PASSES * len(body))
     low = body.lower()
     if b"<!--" in low:
         low = _blank_comments(low)
@@ -471,8 +666,9 @@ def _parse(
         low,
         _table_start(low, court),
         court,
-        header_text=lambda a, b: body[a:b].decode(codec, errors="replace"),
+        header_text=lambda a, b: _header_chunk(body, a, b, codec, budget),
         capture=tracked is not None,
+        budget=budget,
     )
     cols = layout.cols
     result = ParseResult(rows_seen=len(layout.rows), headers=cols.headers)
@@ -482,16 +678,27 @@ def _parse(
     elif tracked is not None:  # the cheap prefilter; the exact key match comes after decoding
         captures = layout.captures if layout.captures is not None else [None] * len(spans)
         spans = [s for s, raw in zip(spans, captures, strict=True) if tracked.may_match(raw)]
+    # A row without any "<td"/"<th" has no cells whatever a tree makes of it: bad, and not decoded
+    # (a page of millions of "<tr " would otherwise cost a few µs of Python each).
+    with_cells = [(a, b) for a, b in spans if _CELL_TAG_B.search(low, a + 3, b) is not None]
+    result.bad_rows += len(spans) - len(with_cells)
+    spans = with_cells
+    budget.charge(budget.CELL_ROW_UNITS * len(spans))
     chunks = [body[a:b].decode(codec, errors="replace") for a, b in spans]
     unfinished = None  # the page was cut off inside the last row: its last cell may be incomplete
     if not layout.closed and spans and spans[-1] == layout.rows[-1] and not _ROW_END.search(chunks[-1]):
         unfinished = len(chunks) - 1
-    for i, cells in enumerate(_decode_rows(chunks, len(cols.headers), force_dom)):
+    for i, cells in enumerate(_decode_rows(chunks, cols, force_dom, budget)):
         row = None if i == unfinished else _session_row(cells, cols)
         if row is None:
             result.bad_rows += 1
+            if tracked is not None and cells is not None and len(cells) > cols.signature:
+                signature = normalize_signature(_collapse(cells[cols.signature]))
+                if signature_key(signature) in tracked.keys and signature not in result.unreadable:
+                    result.unreadable.append(signature)
         elif tracked is None or signature_key(row.signature) in tracked.keys:
             result.rows.append(row)
+    result.work = budget.work
     return result
 
 

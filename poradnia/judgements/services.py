@@ -108,6 +108,7 @@ def run_court(
              court.parser_key, parsed.rows_seen, len(tracked), resumed)
     summary = sync_court_rows(court, parsed.rows, dry_run=dry_run, counts=summary, on_progress=on_progress)
     summary.rows_seen, summary.bad_rows, summary.resumed_groups = parsed.rows_seen, parsed.bad_rows, resumed
+    summary.unreadable = parsed.unreadable
     summary.groups_done = []  # resume state only: the result needs the counts
     count("poradnia_rows_parsed", summary.rows_seen, labels)
     if not dry_run:
@@ -115,7 +116,7 @@ def run_court(
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
         raised = record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=True,
                                    rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
-                                   bad_rows=summary.bad_rows)
+                                   bad_rows=summary.bad_rows, unreadable=summary.unreadable)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary
 

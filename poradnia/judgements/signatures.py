@@ -1,18 +1,26 @@
 """Court-case signatures as courts print them and as we compare them.
 
 eWokanda pages put NBSPs and doubled spaces into signatures ("II SA/Bk\xa0668/21"), and staff
-type them with any letter case, so equality is defined on a normalised form.
+type them with any letter case, so equality is defined on a normalised form. Text pasted from
+a PDF or a word processor also brings invisible characters (zero-width spaces and joiners, the
+BOM) and compatibility forms (full-width digits, the "ﬁ" ligature, a fraction slash variant...):
+NFKC folds the latter and the former are dropped, so "II SA/Bk 6\u200b68/21" is the same case.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WHITESPACE = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def normalize_signature(signature: str) -> str:
-    """Collapse whitespace runs (NBSP included) to one space and strip the ends."""
+    """NFKC, drop zero-width characters and the BOM, collapse whitespace runs (NBSP included) to one
+    space and strip the ends."""
+    if not signature.isascii():  # the common case is plain ASCII: skip the Unicode work
+        signature = unicodedata.normalize("NFKC", signature.translate(_INVISIBLE))
     return _WHITESPACE.sub(" ", signature).strip()
 
 

@@ -24,7 +24,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -141,9 +141,10 @@ def sync_court_rows(
 
 
 def _differs(event: Event, row: SessionRow) -> bool:
-    old = event.time.astimezone(WARSAW)
-    new = row.time.astimezone(WARSAW)
-    return (old.hour, old.minute) != (new.hour, new.minute) or event.text != row.description
+    # As UTC instants (to the minute), not local hours: astimezone(WARSAW) returns a Warsaw datetime
+    # unchanged, so a nonexistent local time never equalled its stored (normalised) self.
+    old = event.time.astimezone(UTC).replace(second=0, microsecond=0)
+    return old != row.time.astimezone(UTC) or event.text != row.description
 
 
 def _plan_group(court_case: CourtCase, day: date, group: list[SessionRow], counts: CourtSyncSummary) -> None:

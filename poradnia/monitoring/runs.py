@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES, EmailKind, RunStatus, run_summary
 from poradnia.judgements.models import Court
+from poradnia.judgements.signatures import signature_key
 from poradnia.outbox.services import TemporaryEmailError, send_pending
 
 from .alerts import Raised, raise_alert, resolve_alert
-from .models import CourtPageStat, JobRun
+from .models import Alert, CourtPageStat, JobRun
 
 R = TypeVar("R")
 
@@ -53,10 +54,13 @@ def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, fi
 
 def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, ok: bool, rows_seen: int = 0,
                       tracked_rows: int = 0, bad_rows: int = 0, error: str = "",
-                      alert_parse: bool = True) -> list[Raised]:
+                      alert_parse: bool = True, unreadable: list[str] | None = None) -> list[Raised]:
     """Keep the court's row count and alert on a parse failure or a drop in rows (drift).
 
     A court-session run passes ``alert_parse=False``: its failed courts are named by the run's own alert.
+    ``unreadable``: the tracked signatures whose row on the page could not be read (a hearing the sync
+    missed): one alert per court and signature, resolved by the first run that no longer reports it;
+    None (the monitor's full parse, which tracks nothing) leaves those alerts alone.
     """
     raised: list[Raised] = []
     with transaction.atomic():
@@ -73,6 +77,8 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
                 raised.append(raise_alert(parse_key, f"{court.parser_key}: page cannot be parsed", error, now=now))
             return raised
         resolve_alert(parse_key, now=now)
+        if unreadable is not None:
+            raised += _alert_unreadable_rows(court, unreadable, now)
         floor = previous.rows_seen * settings.DRIFT_MIN_FRACTION if previous else 0
         if rows_seen == 0 or (previous is not None and rows_seen < floor):
             before = f"{previous.rows_seen} rows on {previous.created:%Y-%m-%d}" if previous else "no earlier run"
@@ -83,6 +89,21 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
                 now=now, severity="warning"))
         else:
             resolve_alert(drift_key, now=now)
+    return raised
+
+
+def _alert_unreadable_rows(court: Court, signatures: list[str], now: datetime) -> list[Raised]:
+    """Only the court and the signature are named: the row's other cells (parties, judges) stay out of e-mail."""
+    prefix = f"court:{court.parser_key}:row:"
+    keys = {prefix + signature_key(s): s for s in signatures}
+    raised = [raise_alert(key, f"{court.parser_key}: hearing of {signature} cannot be read",
+                          f"{court.name} lists a hearing of {signature} whose date or hour cannot be read, so it "
+                          "was not synced. Check the page with manage.py view_court_sessions --parser "
+                          f"{court.parser_key}.", now=now)
+              for key, signature in sorted(keys.items())]
+    for key in (Alert.objects.filter(dedupe_key__startswith=prefix, resolved_at__isnull=True)
+                .exclude(dedupe_key__in=keys).values_list("dedupe_key", flat=True)):
+        resolve_alert(key, now=now)
     return raised
 
 

@@ -7,8 +7,10 @@ window for a duplicate is a crash after the receiver answered 2xx and before the
 
 A connection error, a timeout, 429 or 5xx leaves the row pending with exponential backoff (15 s,
 30 s, ... capped at 30 min) until ALERT_WEBHOOK_MAX_ATTEMPTS; another 4xx, or a URL refused by the
-allow-list (ALERT_WEBHOOK_ALLOWED_HOSTS, checked like the court URLs), marks it failed with the
-reason. Redirects are not followed: a redirect could lead past the allow-list.
+allow-list (ALERT_WEBHOOK_ALLOWED_HOSTS), marks it failed with the reason. The URL and every address
+its host resolves to are checked exactly as for the court pages (``UrlPolicy`` and its guarded
+session, with this setting), so the webhook cannot be pointed at an internal address. Redirects are
+not followed: a redirect could lead past the allow-list.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import requests
 from django.conf import settings
 from django.db import connection, transaction
 
-from poradnia.judgements.urlpolicy import UrlPolicy
+from poradnia.judgements.urlpolicy import ForbiddenAddress, UrlPolicy, guarded_session
 
 from .models import WebhookDelivery
 
@@ -50,8 +52,12 @@ def backoff(attempts: int) -> timedelta:
 
 
 def post_json(url: str, payload: dict) -> int:
-    """POST and return the status code; raises requests' exceptions on connection trouble."""
-    response = requests.post(url, json=payload, timeout=settings.ALERT_WEBHOOK_TIMEOUT_S, allow_redirects=False)
+    """POST through a session that connects only to addresses the policy allows; returns the status code.
+
+    Raises requests' exceptions on connection trouble, ``ForbiddenAddress`` for a refused address.
+    """
+    with guarded_session(webhook_policy()) as session:
+        response = session.post(url, json=payload, timeout=settings.ALERT_WEBHOOK_TIMEOUT_S, allow_redirects=False)
     return response.status_code
 
 
@@ -85,6 +91,9 @@ def _deliver_one(pk: int, url: str, refusal: str | None, now: datetime, post: Ca
             status = post(url, row.payload)
             error = "" if 200 <= status < 300 else f"HTTP {status}"
             retryable = status == 429 or status >= 500
+        except ForbiddenAddress as exc:
+            _fail(row, attempts, f"webhook URL refused: {exc}", summary)
+            return
         except requests.RequestException as exc:
             error, retryable = f"{type(exc).__name__}: {exc}", True
         if not error:

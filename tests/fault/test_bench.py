@@ -61,3 +61,13 @@ def test_crash_resume_benchmark() -> None:
     assert figures["duplicate_events"] == figures["duplicate_sessions"] == figures["duplicate_emails"] == 0
     assert figures["status"] == "completed_success" and figures["sessions"] == figures["expected_sessions"]
     assert 0 < figures["extra_fetches"] <= 2  # the courts in flight (concurrency 2), at most once more each
+
+
+def test_parse_hostile_benchmark() -> None:
+    needs_pages()
+    figures = bench("parse-hostile", "--sizes", "1", "--repeat", "1")
+    assert {"s_per_mb", "outcomes", "real_s_per_mb", "worst_hostile", "worst_vs_real"} <= set(figures)
+    assert figures["outcomes"]["real"] == figures["outcomes"]["irregular_rows_under_budget"] == "parsed"
+    assert figures["outcomes"]["irregular_rows"] == figures["outcomes"]["leaking_rows"] == "PageTooComplex"
+    assert set(figures["s_per_mb"]) >= {"real", "unclosed_table_tags", "unclosed_tr_tags", "deep_nesting",
+                                        "wide_plain_row"}

@@ -10,7 +10,6 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -29,13 +28,6 @@ from workflows.reminders import EventRemindersInput, EventRemindersWorkflow
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CASES = 4  # two staff each, two due events each: 16 reminders
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def create_events() -> int:

@@ -9,7 +9,6 @@ client); closed cases; inactive users and empty addresses; hostile texts escaped
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -40,17 +39,15 @@ HOSTILE = '<script>alert("x")</script> {{ case.client.email }} {% now "Y" %} & â
 
 
 @pytest.fixture
-def smtp(settings) -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    receiver.apply(settings)
+def smtp(smtp: SmtpReceiver, settings) -> SmtpReceiver:
+    """The shared receiver (tests/support/fixtures.py) with this module's case-mail settings."""
     settings.DEFAULT_FROM_EMAIL = SYSTEM
     settings.CASE_EMAIL_TEMPLATE = "sprawa-%(id)s@porady.example.org"
     settings.CASE_EMAIL_FROM = True
     settings.PORADNIA_BASE_URL = BASE + "/"
     settings.CASE_URL_PATH = "/sprawy/sprawa-%(id)s/"
     settings.ADMINS = [("Ops", "ops@example.org"), ("Nobody", "")]
-    yield receiver
-    receiver.stop()
+    return smtp
 
 
 def user(name: str, *, lead: int = 1, email: str | None = None, **fields: object) -> User:

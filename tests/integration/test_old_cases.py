@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -36,14 +35,6 @@ def make_case(client: User, last_action: datetime) -> Case:
 
 def subscriber(name: str) -> User:
     return User.objects.create_user(name, f"{name}@example.org", notify_old_cases=True)
-
-
-@pytest.fixture
-def smtp(settings) -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    receiver.apply(settings)
-    yield receiver
-    receiver.stop()
 
 
 def test_the_month_and_cutoff_follow_warsaw_not_utc(settings, client_user: User) -> None:

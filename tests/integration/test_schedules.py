@@ -44,7 +44,7 @@ def outcomes(lines) -> dict[str, str]:
 
 
 async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
-    assert outcomes(await sync_schedules(ns_client)) == dict.fromkeys(EXPECTED, "created")
+    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "created")
 
     for schedule_id, (workflow, calendar, catchup) in EXPECTED.items():
         found = await describe(ns_client, schedule_id)
@@ -60,29 +60,30 @@ async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_clien
                                       .description}
         assert not found.schedule.state.paused
 
-    assert [str(line) for line in await sync_schedules(ns_client)] == [f"{i}: unchanged" for i in EXPECTED]
+    again = await sync_schedules(ns_client, task_queue=task_queue)
+    assert [str(line) for line in again] == [f"{i}: unchanged" for i in EXPECTED]
 
 
-async def test_dry_run_reports_and_changes_nothing(ns_client: Client, settings) -> None:
-    assert outcomes(await sync_schedules(ns_client, dry_run=True)) == dict.fromkeys(EXPECTED, "would create")
+async def test_dry_run_reports_and_changes_nothing(ns_client: Client, task_queue: str) -> None:
+    lines = await sync_schedules(ns_client, task_queue=task_queue, dry_run=True)
+    assert outcomes(lines) == dict.fromkeys(EXPECTED, "would create")
     assert [s.id async for s in await ns_client.list_schedules()] == []
 
-    await sync_schedules(ns_client)
-    original_queue = settings.TEMPORAL_TASK_QUEUE
-    settings.TEMPORAL_TASK_QUEUE = "another-queue"
-    lines = await sync_schedules(ns_client, dry_run=True)
+    await sync_schedules(ns_client, task_queue=task_queue)
+    lines = await sync_schedules(ns_client, task_queue="another-queue", dry_run=True)
     assert {str(line) for line in lines} == {f"{i}: would update (task queue)" for i in EXPECTED}
-    assert (await describe(ns_client, "health-check")).schedule.action.task_queue == original_queue
+    assert (await describe(ns_client, "health-check")).schedule.action.task_queue == task_queue
 
 
 async def test_operator_pause_survives_sync_and_a_spec_change(
-    ns_client: Client, temporal_server: TemporalDevServer, schedule_namespace: str, monkeypatch: pytest.MonkeyPatch
+    ns_client: Client, temporal_server: TemporalDevServer, schedule_namespace: str, monkeypatch: pytest.MonkeyPatch,
+    task_queue: str,
 ) -> None:
-    await sync_schedules(ns_client)
+    await sync_schedules(ns_client, task_queue=task_queue)
     temporal_cli(temporal_server, schedule_namespace, "schedule", "toggle", "--schedule-id", "court-session-parser",
                  "--pause", "--reason", "eWokanda maintenance until Monday")
 
-    assert outcomes(await sync_schedules(ns_client)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
     state = (await describe(ns_client, "court-session-parser")).schedule.state
     assert state.paused and state.note == "eWokanda maintenance until Monday"
 
@@ -90,7 +91,7 @@ async def test_operator_pause_survives_sync_and_a_spec_change(
     changed = {"court-session-parser": {"calendar": at(22, 40)},
                "event-reminders": {"catchup_window": timedelta(hours=6)}}
     monkeypatch.setattr(declared, "SCHEDULES", [dataclasses.replace(e, **changed.get(e.id, {})) for e in SCHEDULES])
-    lines = {line.schedule_id: str(line) for line in await sync_schedules(ns_client)}
+    lines = {line.schedule_id: str(line) for line in await sync_schedules(ns_client, task_queue=task_queue)}
     assert lines["court-session-parser"] == "court-session-parser: updated (spec)"
     assert lines["event-reminders"] == "event-reminders: updated (policy)"
     assert lines["health-check"] == "health-check: unchanged"
@@ -103,7 +104,7 @@ async def test_operator_pause_survives_sync_and_a_spec_change(
     assert {t.astimezone(WARSAW).strftime("%H:%M") for t in parser.info.next_action_times} == {"22:40"}
     reminders = await describe(ns_client, "event-reminders")
     assert reminders.schedule.policy.catchup_window == timedelta(hours=6) and not reminders.schedule.state.paused
-    assert outcomes(await sync_schedules(ns_client)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -112,7 +113,7 @@ async def test_cli_trigger_runs_the_health_check(
 ) -> None:
     from worker import DjangoActivityExecutor, build_worker
 
-    await sync_schedules(ns_client)
+    await sync_schedules(ns_client, task_queue=task_queue)
     with DjangoActivityExecutor(max_workers=4) as pool:
         async with build_worker(ns_client, task_queue, pool):
             temporal_cli(temporal_server, schedule_namespace, "schedule", "trigger", "--schedule-id", "health-check")
@@ -217,8 +218,9 @@ def _timestamp(moment: datetime) -> Timestamp:
 @pytest.mark.parametrize("first_day, last_day", [(date(2027, 3, 25), date(2027, 4, 2)),
                                                  (date(2027, 10, 24), date(2027, 11, 1))],
                          ids=["spring-forward", "fall-back"])
-async def test_daily_jobs_run_once_per_local_day_across_dst(ns_client: Client, first_day: date, last_day: date) -> None:
-    await sync_schedules(ns_client)
+async def test_daily_jobs_run_once_per_local_day_across_dst(ns_client: Client, task_queue: str, first_day: date,
+                                                            last_day: date) -> None:
+    await sync_schedules(ns_client, task_queue=task_queue)
     # The start is exclusive: begin a minute before the first local midnight so 00:00 on day one counts.
     window_start = datetime.combine(first_day, datetime.min.time(), WARSAW) - timedelta(minutes=1)
     window_end = datetime.combine(last_day, datetime.max.time(), WARSAW)
@@ -298,9 +300,10 @@ def test_worker_syncs_schedules_at_start(worker_process, test_database_url: str,
     assert run(queues()) == dict.fromkeys(EXPECTED, task_queue)
 
 
-async def test_two_syncs_racing_create_each_schedule_once(ns_client: Client) -> None:
+async def test_two_syncs_racing_create_each_schedule_once(ns_client: Client, task_queue: str) -> None:
     # Two workers started together with --sync-schedules: the loser of each create compares instead of failing.
-    first, second = await asyncio.gather(sync_schedules(ns_client), sync_schedules(ns_client))
+    first, second = await asyncio.gather(sync_schedules(ns_client, task_queue=task_queue),
+                                         sync_schedules(ns_client, task_queue=task_queue))
     for schedule_id in EXPECTED:
         assert sorted([outcomes(first)[schedule_id], outcomes(second)[schedule_id]]) == ["created", "unchanged"]
-    assert outcomes(await sync_schedules(ns_client)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")

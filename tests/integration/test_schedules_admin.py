@@ -25,11 +25,11 @@ def action_url(schedule_id: str, action: str) -> str:
 
 
 @pytest.fixture
-def synced(temporal_server: TemporalDevServer, schedule_namespace: str) -> str:
+def synced(temporal_server: TemporalDevServer, schedule_namespace: str, task_queue: str) -> str:
     """The namespace with the declared schedules in it."""
 
     async def sync() -> None:
-        await sync_schedules(await connect_to(temporal_server, schedule_namespace))
+        await sync_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
 
     asyncio.run(sync())
     return schedule_namespace

@@ -68,14 +68,15 @@ def browser(tmp_path: Path) -> Iterator:
 
 @pytest.mark.django_db(transaction=True)
 def test_operator_pauses_and_unpauses_in_the_browser(
-    browser, live_server, django_user_model, temporal_server: TemporalDevServer, schedule_namespace: str
+    browser, live_server, django_user_model, temporal_server: TemporalDevServer, schedule_namespace: str,
+    task_queue: str,
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     async def sync() -> None:
-        await sync_schedules(await connect_to(temporal_server, schedule_namespace))
+        await sync_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
 
     asyncio.run(sync())
     django_user_model.objects.create_superuser("operator", "operator@example.org", "operator-pass-1")

@@ -79,3 +79,16 @@ def test_no_url_no_rows(settings) -> None:
     settings.ALERT_WEBHOOK_URL = ""
     raise_alert("a", "A", "x", now=timezone.now())
     assert WebhookDelivery.objects.count() == 0
+
+
+def test_an_allowed_name_that_resolves_to_an_internal_address_is_refused_at_connect(receiver: Receiver,
+                                                                                     settings) -> None:
+    # "localhost" is on the list, but it resolves to 127.0.0.1: the guarded session refuses to connect there.
+    settings.ALERT_WEBHOOK_ALLOW_LOOPBACK = False
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["localhost"]
+    settings.ALERT_WEBHOOK_URL = receiver.url.replace("127.0.0.1", "localhost") + "/hook"
+    now = timezone.now()
+    raise_alert("a", "A", "x", now=now)
+    assert deliver_pending(now).failed == 1
+    assert "resolves to the loopback address" in WebhookDelivery.objects.get().last_error
+    assert receiver.requests == []

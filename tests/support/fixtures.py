@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from devtools.devserver import TemporalDevServer
+from devtools.smtp import SmtpReceiver
 from devtools.standin import StandIn
 from tests.support.paths import SHARED
 from tests.support.schedulesupport import app_namespace
@@ -34,3 +35,12 @@ def fast_retries(settings):
 def schedule_namespace(temporal_server: TemporalDevServer, settings, task_queue: str) -> Iterator[str]:
     with app_namespace(temporal_server, settings, task_queue) as namespace:
         yield namespace
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[SmtpReceiver]:
+    """A real SMTP receiver: this process's settings point at it; worker subprocesses get ``smtp.env``."""
+    receiver = SmtpReceiver().start()
+    receiver.apply(settings)
+    yield receiver
+    receiver.stop()

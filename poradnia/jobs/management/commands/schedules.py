@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from temporalio.client import Client, ScheduleOverlapPolicy
 
@@ -73,7 +74,7 @@ class Command(TemporalCommand):
         self.run_async(run())
 
     async def do_list(self, client: Client, **options: Any) -> None:
-        for view in await overview(client, next_count=1, run_count=1):
+        for view in await overview(client, ui_url=settings.TEMPORAL_UI_URL, next_count=1, run_count=1):
             next_run = when(view.next_runs[0]) if view.next_runs else "-"
             last = f"{when(view.recent_runs[0].started_at)} {view.recent_runs[0].status}" if view.recent_runs else "-"
             note = f"  note: {view.note}" if view.note else ""
@@ -81,7 +82,8 @@ class Command(TemporalCommand):
                               f"next {next_run:<22} last {last}{note}")
 
     async def do_describe(self, client: Client, schedule_id: str, **options: Any) -> None:
-        view = await schedule_view(client, operate.declared(schedule_id), next_count=5, run_count=10)
+        view = await schedule_view(client, operate.declared(schedule_id), ui_url=settings.TEMPORAL_UI_URL,
+                                   next_count=5, run_count=10)
         self.stdout.write("\n".join(describe_lines(view)))
 
     async def do_pause(self, client: Client, schedule_id: str, note: str | None, **options: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandParser
 
 from poradnia.jobs.command import TemporalCommand
@@ -25,7 +26,8 @@ class Command(TemporalCommand):
     def handle(self, *args: Any, dry_run: bool, prune: bool, **options: Any) -> None:
         async def run() -> None:
             client = await self.connect()
-            for line in await sync_schedules(client, dry_run=dry_run, prune=prune):
+            for line in await sync_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE, dry_run=dry_run,
+                                               prune=prune):
                 self.stdout.write(str(line))
 
         self.run_async(run())

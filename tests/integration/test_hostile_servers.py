@@ -1,0 +1,127 @@
+"""The fetcher against servers and redirects that try to hold the worker or reach inside the network."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import quote
+
+import pytest
+
+from poradnia.judgements.fetcher import FetchError, fetch_court_page
+from poradnia.judgements.urlpolicy import UrlPolicy
+from tests.support.httpservers import header_dripper, redirect_server
+
+LIMITS = {"user_agent": "poradnia-tests", "connect_timeout": 0.5, "read_timeout": 2.0, "total_timeout": 1.0,
+          "max_bytes": 1_000_000}
+DEBUG = UrlPolicy.of(["ewokanda.nsa.gov.pl", "ewokanda.test"], allow_loopback=True)
+PRODUCTION = UrlPolicy.of(["ewokanda.nsa.gov.pl"])
+BACKSLASH = "http://169.254.169.254\\@ewokanda.nsa.gov.pl/"
+
+
+def fetch_error(url: str, policy: UrlPolicy = DEBUG, **limits: float) -> FetchError:
+    with pytest.raises(FetchError) as error:
+        fetch_court_page(url, **{**LIMITS, **limits}, url_policy=policy)  # type: ignore[arg-type]
+    return error.value
+
+
+def test_headers_dripped_byte_by_byte_hit_the_total_deadline() -> None:
+    # 450 header bytes at 20 a second: ~22 s of drip, each recv well inside the 2 s read timeout.
+    with header_dripper(interval=0.05, header_bytes=400) as url:
+        started = time.monotonic()
+        error = fetch_error(url)
+        elapsed = time.monotonic() - started
+    assert (error.kind, error.retryable) == ("timeout", True)
+    assert "total deadline" in str(error)
+    assert elapsed < 1.0 + 2.0, elapsed  # the deadline plus scheduling slack, not the 22 s drip
+
+
+def test_the_deadline_covers_a_redirect_hop_that_drips() -> None:
+    with header_dripper(interval=0.05) as dripper, redirect_server() as (base, seen):
+        started = time.monotonic()
+        error = fetch_error(f"{base}?to={dripper}")
+        elapsed = time.monotonic() - started
+    assert error.kind == "timeout" and len(seen) == 1 and elapsed < 3.0
+
+
+@pytest.mark.parametrize("policy", [PRODUCTION, DEBUG])
+def test_a_backslash_before_the_at_sign_is_refused(policy: UrlPolicy) -> None:
+    assert "backslash" in (policy.refusal(BACKSLASH) or "")
+    error = fetch_error(BACKSLASH, policy)
+    assert (error.kind, error.retryable) == ("forbidden_url", False)
+
+
+def test_a_redirect_to_the_backslash_form_is_refused_before_it_is_followed() -> None:
+    with redirect_server() as (base, seen):
+        error = fetch_error(f"{base}?to={quote(BACKSLASH)}")
+    assert (error.kind, error.url) == ("forbidden_url", BACKSLASH)
+    assert "redirect 1 from" in str(error) and "backslash" in str(error) and len(seen) == 1
+
+
+@pytest.mark.parametrize("url", [
+    "http://ewokanda.nsa.gov.pl\\@evil.example/",
+    "http://evil.example\\.ewokanda.nsa.gov.pl/",
+    "http://ewokanda.nsa.gov.pl/\\\\169.254.169.254/",
+])
+def test_any_backslash_is_refused(url: str) -> None:
+    assert DEBUG.refusal(url) is not None
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A resolver stub: names in the dict resolve to the given address, others as usual."""
+    names: dict[str, str] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return real(names.get(host, host), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names
+
+
+def test_an_allowed_name_resolving_to_loopback_is_refused(resolver: dict[str, str]) -> None:
+    with redirect_server() as (base, seen):
+        port = base.rsplit(":", 1)[1].rstrip("/")
+        resolver["ewokanda.test"] = "127.0.0.1"
+        error = fetch_error(f"http://ewokanda.test:{port}/")  # loopback is allowed, but only by a loopback name
+    assert (error.kind, error.retryable) == ("forbidden_url", False)
+    assert "loopback address 127.0.0.1" in str(error) and seen == []
+
+
+def test_an_allowed_name_resolving_to_the_metadata_service_is_refused(resolver: dict[str, str]) -> None:
+    resolver["ewokanda.nsa.gov.pl"] = "169.254.169.254"
+    error = fetch_error("http://ewokanda.nsa.gov.pl/ewokanda/", PRODUCTION)
+    assert error.kind == "forbidden_url" and "169.254.169.254, a link-local address" in str(error)
+
+
+def test_a_redirect_to_an_allowed_name_resolving_inside_is_refused(resolver: dict[str, str]) -> None:
+    resolver["ewokanda.test"] = "10.1.2.3"
+    with redirect_server() as (base, seen):
+        error = fetch_error(f"{base}?to=http://ewokanda.test/ewokanda/")
+    assert error.kind == "forbidden_url" and "redirect 1" in str(error) and "private" in str(error)
+
+
+def test_loopback_names_still_reach_the_stand_in() -> None:
+    with redirect_server(b"page") as (base, _):
+        assert fetch_court_page(base, **LIMITS, url_policy=DEBUG).body == b"page"  # type: ignore[arg-type]
+        assert fetch_court_page(base.replace("127.0.0.1", "localhost"), **LIMITS,  # type: ignore[arg-type]
+                                url_policy=DEBUG).body == b"page"
+
+
+@pytest.mark.parametrize(("address", "refused"), [
+    ("8.8.8.8", None), ("2001:4860:4860::8888", None),
+    ("10.0.0.1", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"),
+    ("169.254.169.254", "link-local"), ("::ffff:169.254.169.254", "link-local"), ("fe80::1", "link-local"),
+    ("fd00::1", "private"), ("100.64.0.1", "not globally routable"), ("224.0.0.1", "multicast"),
+    ("0.0.0.0", "unspecified"), ("240.0.0.1", "reserved"), ("127.0.0.1", "loopback"), ("::1", "loopback"),
+])
+def test_address_ranges(address: str, refused: str | None) -> None:
+    reason = PRODUCTION.address_refusal("ewokanda.nsa.gov.pl", address)
+    assert (reason is None) if refused is None else (refused in (reason or "")), reason
+
+
+def test_an_ip_literal_on_the_list_is_reachable_even_when_private() -> None:
+    mirror = UrlPolicy.of(["10.0.0.7"], setting="WEBHOOK_ALLOWED_HOSTS")
+    assert mirror.refusal("http://10.0.0.7/") is None and mirror.address_refusal("10.0.0.7", "10.0.0.7") is None
+    assert "WEBHOOK_ALLOWED_HOSTS" in (mirror.refusal("http://10.0.0.8/") or "")
