@@ -156,7 +156,8 @@ def run_status(request: HttpRequest, workflow_id: str) -> HttpResponse:
     context = {
         **page_context(request, f"Run {workflow_id}"), "entry": entry, "workflow_id": workflow_id, "view": view,
         "error": error, "back": reverse("jobs:schedules") + f"#schedule-{entry.id}",
-        "ui_url": run_url(settings.TEMPORAL_NAMESPACE, workflow_id, view["run_id"]) if view else "",
+        "ui_url": (run_url(settings.TEMPORAL_UI_URL, settings.TEMPORAL_NAMESPACE, workflow_id, view["run_id"])
+                   if view else ""),
         "planned": planned_changes(view["result"]) if view else [],
         "running": bool(view and view["status"] == "running"),
     }

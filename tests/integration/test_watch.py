@@ -31,7 +31,7 @@ async def test_schedule_paused_with_the_cli_raises_one_alert_naming_the_note(
     settings.ADMINS = [("Ops", "ops@example.org")]
     with app_namespace(temporal_server, settings, task_queue) as namespace:
         client = await connect_to(temporal_server, namespace)
-        await sync_schedules(client)
+        await sync_schedules(client, task_queue=task_queue)
         ids = ["court-session-parser", "event-reminders"]
         temporal_cli(temporal_server, namespace, "schedule", "toggle", "--schedule-id", "court-session-parser",
                      "--pause", "--reason", NOTE)
