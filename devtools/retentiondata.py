@@ -30,7 +30,8 @@ def make_retention_rows(total: int, now: datetime, batch: int = 5000) -> dict[st
                                      resolved_at=when(i) if i % 8 else None) for i in range(per)), batch_size=batch)
     emails = OutboxEmail.objects.bulk_create(
         (OutboxEmail(key=f"bench:{i}", kind="reminder", to=f"user{i}@example.org", subject="Termin: Kowalski",
-                     body="Sprawa Kowalski przeciwko ...", status="sent" if i % 10 else "pending")
+                     body="Sprawa Kowalski przeciwko ...", headers={"Reply-To": f"sprawa-{i}@example.org"},
+                     status="sent" if i % 10 else "pending")
          for i in range(total - 4 * per)), batch_size=batch)
     OutboxEmail.objects.filter(key__startswith="bench:", status="sent").update(sent_at=old)
     return {"job_runs": per, "health_checks": per, "court_page_stats": per, "alerts": per, "emails": len(emails)}

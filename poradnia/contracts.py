@@ -359,7 +359,7 @@ class SendOutboxInput:
 class SendSummary:
     sent: int = 0
     failed: int = 0
-    failures: list[str] = field(default_factory=list)  # keys of rows marked failed
+    failures: list[str] = field(default_factory=list)  # keys of rows marked failed (addresses masked)
 
 
 @dataclass

@@ -10,8 +10,11 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from poradnia.contracts import SendOutboxInput, SendSummary
 
-# TemporaryEmailError (connection refused, timeouts, 4xx) is retried with backoff; 30 attempts
-# capped at 60 s apart outlast a mail-server outage of about 25 minutes.
+# A mail server that refuses us (connection refused, timeouts, 421, a refused sender, login or relaying)
+# fails the attempt and is retried with backoff; 30 attempts capped at 60 s apart outlast an outage of
+# about 25 minutes, and every row stays pending for the next run after that. Rows deferred by a 4xx for
+# their recipient (or claimed by a sender that died) bring the activity back when they are due
+# (``next_retry_delay``), until each is sent or failed after OUTBOX_MAX_ATTEMPTS.
 SMTP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coefficient=2.0,
                          maximum_interval=timedelta(seconds=60), maximum_attempts=30)
 # Longer than EMAIL_TIMEOUT (30 s by default): one slow SMTP exchange must not look like a dead worker.

@@ -28,9 +28,10 @@ from poradnia.contracts import (
     finish_court_run,
 )
 from poradnia.metrics import count
+from poradnia.monitoring.mail import send_and_watch
 from poradnia.monitoring.models import CourtPageStat
 from poradnia.monitoring.runs import record_court_page, run_inline
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.outbox.services import TemporaryEmailError
 
 from .fetcher import FetchError
 from .models import Court
@@ -136,10 +137,10 @@ def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: s
                 result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
         if not job.dry_run:
             try:  # with the drift alerts the courts raised, as the workflow's sending step
-                sent = send_pending(kinds=[EmailKind.COURT_SESSION, EmailKind.ALERT])
+                sent = send_and_watch(kinds=[EmailKind.COURT_SESSION, EmailKind.ALERT])
                 result.emails_sent, result.emails_failed = sent.sent, sent.failed
             except TemporaryEmailError as exc:  # rows stay pending: the next run sends them
-                result.errors.append(CourtError(court="outbox", type="TemporaryEmailError", message=str(exc)))
+                result.errors.append(CourtError(court="outbox", type=type(exc).__name__, message=str(exc)))
         return finish_court_run(result)
 
     return run_inline(job=COURT_SESSIONS.id, workflow_id=workflow_id, run_id=run_id, body=body,

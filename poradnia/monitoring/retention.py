@@ -4,7 +4,7 @@ Deleted when older than their setting (days): ``JobRun`` (RETENTION_JOBRUN_DAYS,
 ``HealthCheck`` (RETENTION_HEALTHCHECK_DAYS), ``CourtPageStat`` (RETENTION_COURTPAGESTAT_DAYS),
 resolved ``Alert`` rows (RETENTION_ALERT_DAYS, by resolution; an open alert is never deleted) and
 finished webhook deliveries (the same). Sent outbox rows older than OUTBOX_SCRUB_DAYS keep their key
-(which makes re-sending impossible), kind and status, and lose their address, subject and bodies:
+(which makes re-sending impossible), kind and status, and lose their address, subject, bodies and headers:
 they hold case names and personal data.
 
 Everything goes in batches of ``batch_size`` primary keys: one SELECT of the keys and one DELETE (or
@@ -45,7 +45,7 @@ def _targets(now: datetime) -> list[tuple[str, models.QuerySet]]:
 def _scrub_target(now: datetime) -> models.QuerySet:
     return (OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT,
                                        sent_at__lt=now - timedelta(days=settings.OUTBOX_SCRUB_DAYS))
-            .exclude(to="", subject="", body="", html_body=""))
+            .exclude(to=""))  # a sent row has an address until it is scrubbed
 
 
 def _batches(queryset: models.QuerySet, batch_size: int, apply: Callable[[list[int]], int],
@@ -76,7 +76,8 @@ def purge(now: datetime, *, batch_size: int = BATCH_SIZE, on_batch: Callable[[],
         result.deleted[name] = _batches(queryset, batch_size, delete, on_batch, result)
 
     def scrub(ids: list[int]) -> int:
-        return OutboxEmail.objects.filter(pk__in=ids).update(to="", subject="", body="", html_body="")
+        return OutboxEmail.objects.filter(pk__in=ids).update(to="", subject="", body="", html_body="", headers={},
+                                                             last_error="")
 
     result.scrubbed_emails = _batches(_scrub_target(now), batch_size, scrub, on_batch, result)
     return result

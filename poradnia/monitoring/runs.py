@@ -13,9 +13,10 @@ from django.utils import timezone
 from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES, EmailKind, RunStatus, run_summary
 from poradnia.judgements.models import Court
 from poradnia.judgements.signatures import signature_key
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.outbox.services import TemporaryEmailError
 
 from .alerts import Raised, raise_alert, resolve_alert
+from .mail import send_and_watch
 from .models import Alert, CourtPageStat, JobRun
 
 R = TypeVar("R")
@@ -131,6 +132,6 @@ def _send_alerts(raised: list[Raised]) -> None:
     if not sum(r.emails_queued for r in raised):
         return
     try:
-        send_pending(kinds=[EmailKind.ALERT])
+        send_and_watch(kinds=[EmailKind.ALERT])
     except TemporaryEmailError:  # the rows stay pending: the next run's sending step delivers them
         pass

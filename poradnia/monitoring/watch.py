@@ -38,12 +38,13 @@ from temporalio.service import RPCError, RPCStatusCode
 from poradnia.outbox.models import OutboxEmail
 
 from .alerts import ALERT_KIND, raise_alert, resolve_alert
+from .mail import MAIL_DOWN_KEY
 from .models import Alert, WatchCheck, WatchCounter
 
 WATCH_PREFIX = "watch:"
 # The "mail is not going out" alert. The outbox's sending step raises the same key when the relay refuses
 # us (and resolves it on the first accepted message); the watch raises it for rows stuck or refused.
-MAIL_ALERT_KEY = "outbox:mail-not-going-out"
+MAIL_ALERT_KEY = MAIL_DOWN_KEY
 PROBE_WORKFLOW = "WatchProbeWorkflow"
 PROBE_TIMEOUT = timedelta(hours=1)  # a probe nobody picks up ends by itself; the next round starts another
 
@@ -296,7 +297,7 @@ def evaluate_mail(now: datetime) -> CheckResult:
     stuck = pending.filter(created__lt=stuck_before)
     stuck_count = stuck.count()
     failed_recent = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED,
-                                               created__gte=now - timedelta(hours=1)).count()
+                                               failed_at__gte=now - timedelta(hours=1)).count()
     summary = (f"{pending.count()} pending, {stuck_count} pending over {settings.WATCH_OUTBOX_STUCK_MIN:g} min, "
                f"{failed_recent} refused in the last hour")
     result = CheckResult("mail", summary, prefixes=(MAIL_ALERT_KEY,))
@@ -356,12 +357,13 @@ def open_owned_alerts() -> list[Alert]:
 
 def deliver(now: datetime) -> str:
     """Send the pending alert e-mails and webhook POSTs (every alert's, not only the watch's)."""
-    from poradnia.outbox.services import TemporaryEmailError, send_pending
+    from poradnia.outbox.services import TemporaryEmailError
 
+    from .mail import send_and_watch
     from .webhook import deliver_pending
 
     try:
-        sent = send_pending(kinds=[ALERT_KIND])
+        sent = send_and_watch(kinds=[ALERT_KIND])  # a relay that refuses us raises the mail alert here too
         mail = f"alert e-mails sent {sent.sent}, refused {sent.failed}"
     except TemporaryEmailError as exc:
         mail = f"alert e-mails wait: {exc}"

@@ -7,10 +7,14 @@ class OutboxEmail(models.Model):
     ``key`` names the fact (e.g. ``courtsession:created:<id>``, ``reminder:<event>:<user>``); its
     uniqueness makes writing the row idempotent, and a separate step sends pending rows and marks
     them sent, so retries and re-runs never send twice and a crash loses nothing.
+
+    A sender claims a row (``sending``, ``lease_until``, ``lease_owner``) before it talks to the mail
+    server; a lease that has run out (the sender died) makes the row sendable again.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
+        SENDING = "sending", "sending"
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
 
@@ -25,6 +29,11 @@ class OutboxEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="A deferred row is not sent before this time")
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A sending row is held until then")
+    lease_owner = models.CharField(max_length=32, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

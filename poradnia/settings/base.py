@@ -211,6 +211,13 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="poradnia@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The outbox: a row a mail server refuses temporarily (452 mailbox full, ...) is tried again after
+# OUTBOX_RETRY_INITIAL_S, doubling up to OUTBOX_RETRY_MAX_S, and marked failed after OUTBOX_MAX_ATTEMPTS tries.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETRY_INITIAL_S = env.float("OUTBOX_RETRY_INITIAL_S", default=60.0)
+OUTBOX_RETRY_MAX_S = env.float("OUTBOX_RETRY_MAX_S", default=3600.0)
+# How long a sender holds a row it is sending; at least 5 x EMAIL_TIMEOUT (one SMTP exchange) is used.
+OUTBOX_LEASE_S = env.float("OUTBOX_LEASE_S", default=180.0)
 ADMINS = admins(env.str("ADMINS", default=""))  # "Name <a@example.org>, b@example.org"
 # Case e-mails (poradnia/cases/mail.py): Reply-To (and with CASE_EMAIL_FROM, From) is the case's own address,
 # the body links to the case. "%(id)s" is the case number (checked at start-up, poradnia.apps).

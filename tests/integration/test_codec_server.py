@@ -129,10 +129,11 @@ def test_codec_server_answers_the_ui_preflight_for_allowed_origins_only(client, 
 
 SIGNATURE = "II SA/Op 4242/26"
 EMAIL = "anna.kowalska.4242@example.org"
+DEFERRED = "wait for a later attempt"  # the outbox step's failure message while a row is deferred
 
 
 class RefusesOnce(RecordingHandler):
-    """Answers the first RCPT for EMAIL with a temporary 450, so the outbox step fails once with the address."""
+    """Answers the first RCPT for EMAIL with a temporary 450: the outbox defers the row and its step fails once."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -174,6 +175,7 @@ async def test_court_run_history_is_ciphertext_replays_with_the_key_and_decodes_
     settings.PAYLOAD_ENCRYPTION_KEYS = f"k1:{K1}"
     settings.CODEC_SERVER_TOKEN = TOKEN
     settings.COURT_SYNC_RETRY_INITIAL_S = 0.1
+    settings.OUTBOX_RETRY_INITIAL_S = 0.2  # the deferred row's next attempt
     page = generate_page([SyntheticRow(SIGNATURE, "2026-12-01", "10:00", subject=SECRET)])
     smtp = SmtpReceiver()
     smtp.handler = RefusesOnce()
@@ -192,7 +194,7 @@ async def test_court_run_history_is_ciphertext_replays_with_the_key_and_decodes_
     finally:
         smtp.stop()
     assert results[0].courts[0].planned[0].signature == SIGNATURE  # the plan names the case...
-    assert results[1].emails_sent == 1 and smtp.handler.refused == 1  # ...and the SMTP error its address
+    assert results[1].emails_sent == 1 and smtp.handler.refused == 1  # ...and the outbox step failed once
 
     codec = EncryptionCodec.from_spec(f"k1:{K1}")
     protos = [History(events=h.events) for h in histories]
@@ -201,12 +203,12 @@ async def test_court_run_history_is_ciphertext_replays_with_the_key_and_decodes_
         assert payloads and {(p.metadata["encoding"], p.metadata[KEY_ID_METADATA]) for p in payloads} == {
             (ENCODING, b"k1")}
         raw = history.SerializeToString()
-        assert not any(text.encode() in raw for text in (SIGNATURE, EMAIL, SECRET))
-    # What the history carries, readable with the key: the case signature (dry-run plan) and the e-mail
-    # address (in the encrypted failure message of the first outbox attempt); the event text never.
+        assert not any(text.encode() in raw for text in (SIGNATURE, EMAIL, SECRET, DEFERRED))
+    # What the history carries, readable with the key: the case signature (dry-run plan) and the failure
+    # message of the first outbox attempt, which names no address; the event text and the address never.
     dry_plain, run_plain = (decrypt_all(h, codec).SerializeToString() for h in protos)
-    assert SIGNATURE.encode() in dry_plain and EMAIL.encode() in run_plain
-    assert SECRET.encode() not in dry_plain + run_plain
+    assert SIGNATURE.encode() in dry_plain and DEFERRED.encode() in run_plain
+    assert not any(text.encode() in dry_plain + run_plain for text in (SECRET, EMAIL))
 
     # The real CLI, as an operator reads a history: ciphertext without the codec server...
     for workflow_id in ids:
@@ -216,7 +218,8 @@ async def test_court_run_history_is_ciphertext_replays_with_the_key_and_decodes_
     # ...plaintext through it with the operator's token (what the Web UI does with a session), nothing without.
     codec_args = ("--codec-endpoint", f"{live_server.url}/codec", "--codec-auth", f"Bearer {TOKEN}")
     assert f"signature: {SIGNATURE}" in await temporal_show(temporal_server, ids[0], *codec_args)
-    assert EMAIL in await temporal_show(temporal_server, ids[1], *codec_args)  # the decoded failure message
+    decoded = await temporal_show(temporal_server, ids[1], *codec_args)
+    assert DEFERRED in decoded and EMAIL not in decoded  # the decoded failure message
     refused = await asyncio.create_subprocess_exec(
         str(bundled_binary("temporal")), "workflow", "show", "--detailed", "--workflow-id", ids[0],
         "--address", temporal_server.address, "--command-timeout", "3s",

@@ -67,10 +67,13 @@ def test_a_burst_of_refusals_is_a_mail_outage(settings) -> None:
     settings.WATCH_OUTBOX_FAILED_BURST = 3
     for i in range(2):
         OutboxEmail.objects.create(key=f"k{i}", kind="reminder", to="a@example.org", subject="s", body="b",
-                                   status="failed")
+                                   status="failed", failed_at=datetime.now(UTC))
+    OutboxEmail.objects.create(key="old", kind="reminder", to="a@example.org", subject="s", body="b", status="failed",
+                               failed_at=datetime.now(UTC) - timedelta(hours=2))  # not part of this burst
     now = datetime.now(UTC)
     assert evaluate_mail(now).findings == []
-    OutboxEmail.objects.create(key="k3", kind="reminder", to="a@example.org", subject="s", body="b", status="failed")
+    OutboxEmail.objects.create(key="k3", kind="reminder", to="a@example.org", subject="s", body="b", status="failed",
+                               failed_at=now)
     assert keys(evaluate_mail(now)) == [MAIL_ALERT_KEY]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
 from poradnia.contracts import OLD_CASES, OldCasesReminderResult, sending_status
 from poradnia.jobs.command import TimedJobCommand
-from poradnia.outbox.services import send_pending
+from poradnia.monitoring.mail import send_and_watch
 
 
 class Command(TimedJobCommand):
@@ -20,6 +20,6 @@ class Command(TimedJobCommand):
 
     def run_at(self, now: datetime) -> OldCasesReminderResult:
         queued = queue_old_cases_reminder(now)
-        summary = send_pending(kinds=[OLD_CASES_KIND])
+        summary = send_and_watch(kinds=[OLD_CASES_KIND])
         return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,
                                       queued=queued.queued, sent=summary.sent, failed=summary.failed)

@@ -7,7 +7,7 @@ from datetime import datetime
 from poradnia.contracts import EVENT_REMINDERS, EventRemindersResult, sending_status
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
 from poradnia.jobs.command import TimedJobCommand
-from poradnia.outbox.services import send_pending
+from poradnia.monitoring.mail import send_and_watch
 
 
 class Command(TimedJobCommand):
@@ -20,7 +20,7 @@ class Command(TimedJobCommand):
 
     def run_at(self, now: datetime) -> EventRemindersResult:
         queued = queue_event_reminders(now)
-        summary = send_pending(kinds=[REMINDER_KIND])
+        summary = send_and_watch(kinds=[REMINDER_KIND])
         return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,
                                     skipped=queued.skipped, emails_sent=summary.sent,
                                     emails_failed=summary.failed)
