@@ -1,4 +1,4 @@
-"""Re-record the workflow histories the replay tests check: ``python -m tests.support.record_histories [KIND...]``.
+"""Re-record the workflow histories the replay tests check: ``python -m tests.support.record_histories``.
 
 Runs one real execution of every workflow kind (a headless dev server, an in-process worker, a temp
 SQLite database, the eWokanda stand-in) and writes each history as JSON to tests/histories/. Re-record
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "histories"
 
 
-async def record(out: Path, only: set[str] | None = None) -> list[Path]:
+async def record(out: Path, only: list[str] | None = None) -> list[Path]:
     from temporalio.client import Client
 
     from devtools.devserver import TemporalDevServer
@@ -33,6 +33,8 @@ async def record(out: Path, only: set[str] | None = None) -> list[Path]:
     from workflows.health import HealthCheckWorkflow
     from workflows.monitor import CourtParserMonitorInput, CourtParserMonitorWorkflow
     from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
+    from workflows.retention import RetentionInput, RetentionWorkflow
+    from workflows.watch import WatchProbeWorkflow
 
     def prepare() -> list[int]:
         tracked = make_case("Replay", staff=2)
@@ -58,11 +60,15 @@ async def record(out: Path, only: set[str] | None = None) -> list[Path]:
         ("EventRemindersWorkflow", EventRemindersWorkflow.run, None),
         ("OldCasesReminderWorkflow", OldCasesReminderWorkflow.run, None),
         ("ClearSessionsWorkflow", ClearSessionsWorkflow.run, None),
+        ("RetentionWorkflow", RetentionWorkflow.run, RetentionInput()),
+        ("WatchProbeWorkflow", WatchProbeWorkflow.run, None),
         ("CourtLookupWorkflow", CourtLookupWorkflow.run,
          CourtLookupInput(court_id=opole, parser_key="WSA_Opole", quiet_s=0.5, max_wait_s=5)),
     ]
     signals = {"CourtLookupWorkflow": {"start_signal": LOOKUP_SIGNAL,
                                        "start_signal_args": [CourtLookupRequest(court_case_id=1)]}}
+    if only:
+        runs = [run for run in runs if run[0] in only]
     written = []
     with TemporalDevServer() as server, StandIn(pages) as standin:
         from django.conf import settings
@@ -75,8 +81,6 @@ async def record(out: Path, only: set[str] | None = None) -> list[Path]:
         with DjangoActivityExecutor(max_workers=8) as pool:
             async with build_worker(client, "replay", pool):
                 for name, run, arg in runs:
-                    if only and name not in only:
-                        continue
                     handle = await client.start_workflow(run, *([arg] if arg is not None else []),
                                                          id=f"replay-{name}", task_queue="replay",
                                                          **signals.get(name, {}))
@@ -94,14 +98,16 @@ def _soon():
     return timezone.now() + timedelta(hours=6)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.support.record_histories [WorkflowType ...]``: every kind, or only the ones named."""
+    only = sys.argv[1:] if argv is None else argv
     sys.path.insert(0, str(ROOT))
     from bench.env import cleanup, setup_django
 
     workdir = setup_django(None)
     try:
         OUT.mkdir(exist_ok=True)
-        for path in asyncio.run(record(OUT, set(sys.argv[1:]) or None)):
+        for path in asyncio.run(record(OUT, only or None)):
             print(f"recorded {path.relative_to(ROOT)}")
     finally:
         cleanup(workdir)

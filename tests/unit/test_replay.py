@@ -18,7 +18,8 @@ from workflows import WORKFLOWS
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 KINDS = ["CourtSessionSyncWorkflow", "CourtParserMonitorWorkflow", "HealthCheckWorkflow", "EventRemindersWorkflow",
-         "OldCasesReminderWorkflow", "ClearSessionsWorkflow", "CourtLookupWorkflow"]
+         "OldCasesReminderWorkflow", "ClearSessionsWorkflow", "RetentionWorkflow", "WatchProbeWorkflow",
+         "CourtLookupWorkflow"]
 
 
 def history(kind: str) -> WorkflowHistory:

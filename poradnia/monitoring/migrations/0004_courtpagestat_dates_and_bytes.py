@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0002_jobrun_alert_courtpagestat'),
+        ('monitoring', '0003_watch_webhooks'),
     ]
 
     operations = [
