@@ -3,25 +3,38 @@
 The alert's record is its ``Alert`` row (the admin's *Alerts*), written whether or not mail goes out;
 its e-mail to ADMINS waits in the outbox like every other and arrives once the relay takes mail again.
 It resolves itself on the first message the relay accepts.
+
+A sending step that sends alert e-mails first POSTs the due webhook rows (``deliver_pending``, a few at a
+time), so an alert a workflow raised reaches the webhook from the raising run, not one watch round
+later, and even when SMTP is down; the watch POSTs whatever is left each round.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 
-from poradnia.contracts import SendSummary
+from poradnia.contracts import EmailKind, SendSummary
 from poradnia.outbox.services import RelayUnavailable, send_pending
 
 from .alerts import raise_alert, resolve_alert
+from .webhook import deliver_pending
 
 MAIL_DOWN_KEY = "outbox:mail-not-going-out"
+WEBHOOKS_PER_SEND = 5  # bounded: each POST may take ALERT_WEBHOOK_TIMEOUT_S inside a heartbeating activity
+log = logging.getLogger(__name__)
 
 
 def send_and_watch(*, kinds: Iterable[str] | None = None, on_progress: Callable[[SendSummary], None] | None = None,
-                summary: SendSummary | None = None) -> SendSummary:
-    """``send_pending`` that raises the alert when the mail server refuses us and resolves it when it is back."""
+                summary: SendSummary | None = None, webhooks: bool = True) -> SendSummary:
+    """``send_pending`` that raises the alert when the mail server refuses us and resolves it when it is back.
+
+    With alert e-mails among ``kinds`` (and ``webhooks``), the due webhook rows are POSTed first.
+    """
+    if webhooks and (kinds is None or EmailKind.ALERT in kinds):
+        _deliver_webhooks()
     sent_before = summary.sent if summary is not None else 0
     try:
         result = send_pending(kinds=kinds, on_progress=on_progress, summary=summary)
@@ -34,3 +47,10 @@ def send_and_watch(*, kinds: Iterable[str] | None = None, on_progress: Callable[
     if result.sent > sent_before:
         resolve_alert(MAIL_DOWN_KEY, now=timezone.now())
     return result
+
+
+def _deliver_webhooks() -> None:
+    try:
+        deliver_pending(timezone.now(), limit=WEBHOOKS_PER_SEND)
+    except Exception:  # noqa: BLE001 - the webhook never stops the e-mails; the watch retries it next round
+        log.exception("alert webhook delivery failed")

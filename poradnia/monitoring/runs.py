@@ -129,7 +129,7 @@ def run_inline(*, job: str, workflow_id: str, run_id: str, body: Callable[[], R]
 
 
 def _send_alerts(raised: list[Raised]) -> None:
-    if not sum(r.emails_queued for r in raised):
+    if not sum(r.emails_queued + r.webhooks_queued for r in raised):
         return
     try:
         send_and_watch(kinds=[EmailKind.ALERT])

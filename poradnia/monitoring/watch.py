@@ -363,7 +363,8 @@ def deliver(now: datetime) -> str:
     from .webhook import deliver_pending
 
     try:
-        sent = send_and_watch(kinds=[ALERT_KIND])  # a relay that refuses us raises the mail alert here too
+        # A relay that refuses us raises the mail alert here too; the webhooks go below, all of them.
+        sent = send_and_watch(kinds=[ALERT_KIND], webhooks=False)
         mail = f"alert e-mails sent {sent.sent}, refused {sent.failed}"
     except TemporaryEmailError as exc:
         mail = f"alert e-mails wait: {exc}"
