@@ -1,13 +1,23 @@
-"""The watch on a real dev server: a paused schedule, the mail outage reaching a real webhook receiver."""
+"""The watch on a real dev server: a paused schedule, one skipping runs for overlap, the mail outage reaching a
+real webhook receiver."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 
 from devtools.smtp import SmtpReceiver
 from poradnia.jobs.models import BackgroundJob
@@ -134,3 +144,40 @@ async def test_mail_outage_alert_reaches_the_webhook_once_and_again_after_the_co
         assert any(m.subject == "Termin" for m in smtp.messages)
     finally:
         smtp.stop()
+
+
+async def test_a_schedule_skipping_for_overlap_on_the_server_raises_the_skipped_alert(
+    temporal_client: Client, task_queue: str, settings
+) -> None:
+    # Every second, overlap SKIP, and no worker: the first run never ends, so the server skips every next one.
+    settings.ADMINS = []
+    schedule_id = f"skipper-{task_queue}"
+    handle = await temporal_client.create_schedule(schedule_id, Schedule(
+        action=ScheduleActionStartWorkflow("HealthCheckWorkflow", id=f"skipper-run-{task_queue}",
+                                           task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)))
+
+    async def connect() -> Client:
+        return temporal_client
+
+    try:
+        await run_round(connect, [schedule_id], task_queue)  # the counts so far are the baseline
+        key = f"watch:schedule:{schedule_id}:skipped"
+        before = (await handle.describe()).info.num_actions_skipped_overlap
+        for _ in range(50):
+            await asyncio.sleep(0.2)
+            if (await handle.describe()).info.num_actions_skipped_overlap > before:
+                break
+        lines, open_alerts = await run_round(connect, [schedule_id], task_queue)
+        assert key in [a.dedupe_key for a in open_alerts]
+        alert = await in_db_thread(lambda: Alert.objects.get(dedupe_key=key))
+        assert "skipped because the previous run was still going" in alert.title
+        assert f"schedules trigger {schedule_id}" in alert.message
+        assert next(line for line in lines if line.startswith("schedules:")).startswith(
+            f"schedules: ALERT: {schedule_id} active | schedule {schedule_id}: ")
+    finally:
+        running = (await handle.describe()).info.running_actions
+        await handle.delete()
+        for action in running:  # the run that never ends (its id has the schedule's timestamp appended)
+            await temporal_client.get_workflow_handle(action.workflow_id).terminate()
