@@ -10,7 +10,9 @@ still seen) and turns what it finds into alerts it owns:
 * **schedules** - each declared schedule: missing on the server, runs skipped for overlap or missed
   past the catch-up window since the previous round, paused for more than WATCH_PAUSED_DAYS;
 * **mail** - outbox rows pending longer than WATCH_OUTBOX_STUCK_MIN or a burst of permanent
-  failures: "mail is not going out".
+  failures: "mail is not going out";
+* **webhook** - alert POSTs that failed since the webhook last accepted one, or that are still retried
+  after WEBHOOK_RETRYING_ALERT attempts: the second channel is broken (said by e-mail).
 
 An alert a check raised is resolved by the first round of that check that no longer finds it; a
 check that could not run (Temporal unreachable) leaves its alerts as they are and raises its own.
@@ -24,9 +26,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -39,13 +43,15 @@ from poradnia.outbox.models import OutboxEmail
 
 from .alerts import ALERT_KIND, raise_alert, resolve_alert
 from .mail import MAIL_DOWN_KEY
-from .models import Alert, WatchCheck, WatchCounter
+from .models import Alert, WatchCheck, WatchCounter, WebhookDelivery
 
 WATCH_PREFIX = "watch:"
 # The "mail is not going out" alert. The outbox's sending step raises the same key when the relay refuses
 # us (and resolves it on the first accepted message); the watch raises it for rows stuck or refused.
 MAIL_ALERT_KEY = MAIL_DOWN_KEY
 PROBE_WORKFLOW = "WatchProbeWorkflow"
+WEBHOOK_ALERT_KEY = f"{WATCH_PREFIX}webhook"
+WEBHOOK_RETRYING_ALERT = 3  # attempts (about two minutes of backoff) before a retried POST is news
 PROBE_TIMEOUT = timedelta(hours=1)  # a probe nobody picks up ends by itself; the next round starts another
 
 
@@ -326,6 +332,35 @@ def _mail_alert_unconfirmed(pending) -> bool:
     return not OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__gte=alert.last_seen).exists()
 
 
+def evaluate_webhook(now: datetime) -> CheckResult:
+    """The webhook channel itself: deliveries refused since the receiver last took one, or long retried."""
+    url = settings.ALERT_WEBHOOK_URL
+    result = CheckResult("webhook", "", prefixes=(WEBHOOK_ALERT_KEY,))
+    rows = WebhookDelivery.objects.all()
+    last_sent = rows.filter(status=WebhookDelivery.Status.SENT).aggregate(last=Max("sent_at"))["last"]
+    failed = rows.filter(status=WebhookDelivery.Status.FAILED,
+                         created__gte=now - timedelta(seconds=settings.WATCH_EVENT_HOLD_S))
+    if last_sent is not None:
+        failed = failed.filter(created__gt=last_sent)
+    retrying = rows.filter(status=WebhookDelivery.Status.PENDING, attempts__gte=WEBHOOK_RETRYING_ALERT)
+    failed_count, retrying_count = failed.count(), retrying.count()
+    if not url and not failed_count and not retrying_count:
+        result.summary = "off (ALERT_WEBHOOK_URL not set)"
+        return result
+    host = (urlsplit(url).hostname or "?") if url else "(no URL)"  # never the path: a hook's path is its secret
+    result.summary = (f"{rows.filter(status=WebhookDelivery.Status.PENDING).count()} pending, {retrying_count} "
+                      f"retried {WEBHOOK_RETRYING_ALERT}+ times, {failed_count} failed since the last one {host} "
+                      "accepted")
+    if failed_count or retrying_count:
+        latest = (failed | retrying).order_by("-id").values_list("last_error", flat=True).first() or "-"
+        result.findings.append(Finding(WEBHOOK_ALERT_KEY, f"the alert webhook at {host} is failing", (
+            f"Webhook: {result.summary}; last error: {latest}. Alerts still go by e-mail to ADMINS, but not to the "
+            "chat. Check ALERT_WEBHOOK_URL (a revoked hook answers 403, 404 or 410), ALERT_WEBHOOK_ALLOWED_HOSTS, "
+            "and the rows under Monitoring -> Webhook deliveries, which say why each failed."),
+            severity=Alert.Severity.WARNING))
+    return result
+
+
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
@@ -394,6 +429,7 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
                                    prefixes=(f"{WATCH_PREFIX}temporal",)))
         results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
     results.append(await to_thread(evaluate_mail, now))
+    results.append(await to_thread(evaluate_webhook, now))
     await to_thread(apply, results, now)
     delivery = await to_thread(deliver, now)
     return [r.line() for r in results] + [delivery], await to_thread(open_owned_alerts)
