@@ -5,25 +5,42 @@ e-mail), written in the same transaction that counts the e-mail, so a retried ac
 never e-mails twice and the cooldown decides alone whether there is an n+1-th. The e-mail is rendered
 from ``monitoring/email/alert/`` (Polish, English fallback, text and autoescaped HTML); an empty
 address in ADMINS is never mailed (``enqueue`` refuses it).
+
+``title`` and ``message`` are the alert's English record (the admin's *Alerts*, and the English
+e-mail). An alert raised with a ``kind`` and its ``facts`` is worded in the e-mail's language by
+``monitoring/email/alert/<language>/title.txt`` and ``message.txt``; a kind without a wording there
+(or no kind) is mailed with the English title and message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from poradnia.contracts import WARSAW, EmailKind
-from poradnia.mailtemplates import EmailTemplates
+from poradnia.mailtemplates import EmailTemplates, localised_template
 from poradnia.outbox.services import enqueue
 
 from .models import Alert
 
 ALERT_KIND = EmailKind.ALERT
 TEMPLATES = "monitoring/email/alert"
+
+
+class AlertKind(StrEnum):
+    """What an alert is about: picks its wording in the e-mail's language (its ``facts`` fill it in)."""
+
+    JOB_FAILED = "job_failed"  # facts: job, status, workflow_id, run_id, details
+    PAGE_UNPARSABLE = "page_unparsable"  # facts: parser_key, court, url, error
+    PAGE_DRIFT = "page_drift"  # facts: parser_key, court, url, rows, previous_rows, previous_date (None: no run)
+    ROW_UNREADABLE = "row_unreadable"  # facts: parser_key, court, signature
+    MAIL_DOWN = "mail_down"  # facts: error
 
 
 @dataclass
@@ -34,7 +51,8 @@ class Raised:
 
 
 def raise_alert(key: str, title: str, message: str, *, now: datetime,
-                severity: str = Alert.Severity.ERROR) -> Raised:
+                severity: str = Alert.Severity.ERROR, kind: str = "",
+                facts: Mapping[str, object] | None = None) -> Raised:
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -56,8 +74,9 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
+            worded_title, worded_message = _worded(kind, facts, title, message)
             rendered = EmailTemplates.load(TEMPLATES).render({
-                "severity": alert.severity, "title": title, "message": message, "key": key,
+                "severity": alert.severity, "title": worded_title, "message": worded_message, "key": key,
                 "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
                 "occurrences": alert.occurrences,
             })
@@ -67,6 +86,13 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
     return Raised(alert.pk, new, queued)
+
+
+def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str) -> tuple[str, str]:
+    """The title and message in the e-mail's language (plain text: the HTML body escapes them)."""
+    context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
+    worded_title = " ".join(localised_template(TEMPLATES, "title.txt").render(context).split())
+    return worded_title, localised_template(TEMPLATES, "message.txt").render(context).strip()
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:
