@@ -42,10 +42,10 @@ def create_reminder_dataset(events: int, staff: int, now: datetime, *, seed: int
         client = User.objects.create(username=f"bench-client-{seed}", password=password)
         User.objects.bulk_create(
             [User(username=f"bench-mgmt-{seed}-{i}", email=f"mgmt{i}@example.org", password=password,
-                  notify_unassigned_letter=True, event_reminder_time=LEADS[i % 3]) for i in range(3)])
+                  is_staff=True, notify_unassigned_letter=True, event_reminder_time=LEADS[i % 3]) for i in range(3)])
         lawyers = User.objects.bulk_create(
             [User(username=f"bench-staff-{seed}-{i}", email=f"staff{i}@example.org", password=password,
-                  event_reminder_time=LEADS[i % len(LEADS)]) for i in range(staff)])
+                  is_staff=True, event_reminder_time=LEADS[i % len(LEADS)]) for i in range(staff)])
         lawyer_ids = [user.pk for user in lawyers]  # SQLite >= 3.35 and PostgreSQL return bulk-insert ids
 
     n_cases = max(1, events // 10)

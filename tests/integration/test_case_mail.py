@@ -439,6 +439,15 @@ def test_addressless_users_get_no_reminder(smtp: SmtpReceiver, manager: User) ->
     assert OutboxEmail.objects.count() == 2
 
 
+def test_members_who_are_not_staff_users_are_not_reminded_and_cannot_send(smtp: SmtpReceiver, manager: User) -> None:
+    helper = User.objects.create_user("helper", "helper@example.org", event_reminder_time=1)  # is_staff off
+    case = case_with((helper, True), (user("volunteer"), False))
+    event(case)
+    queue_event_reminders(NOW)
+    send(REMINDER_KIND)
+    assert set(by_recipient(smtp)) == {"volunteer@example.org", "manager@example.org"}
+
+
 # --- hearing notices: staff users only, deliverable only ----------------------------------------------
 
 
