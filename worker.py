@@ -31,11 +31,12 @@ from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
+from temporalio.worker import Interceptor, Worker  # noqa: E402
 
 from activities import build_activities  # noqa: E402
 from poradnia import temporal  # noqa: E402
 from poradnia.contracts import first_line  # noqa: E402
+from poradnia.sentry import SentryInterceptor, init_sentry  # noqa: E402
 from workflows import WORKFLOWS  # noqa: E402
 
 log = logging.getLogger("poradnia.worker")
@@ -56,6 +57,11 @@ class DjangoActivityExecutor(ThreadPoolExecutor):
         return super().submit(run)
 
 
+def default_interceptors() -> list[Interceptor]:
+    """The Sentry reporter of final activity failures, when SENTRY_DSN is set."""
+    return [SentryInterceptor()] if settings.SENTRY_DSN else []
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -64,8 +70,14 @@ def build_worker(
     *,
     max_concurrent_activities: int | None = None,
     graceful_shutdown_s: float = 0.0,
+    interceptors: list[Interceptor] | None = None,
 ) -> Worker:
-    """The worker with every workflow and activity; tests build the same one in-process."""
+    """The worker with every workflow and activity; tests build the same one in-process.
+
+    ``interceptors`` default: the Sentry reporter when SENTRY_DSN is set.
+    """
+    if interceptors is None:
+        interceptors = default_interceptors()
     return Worker(
         client,
         task_queue=task_queue,
@@ -74,6 +86,7 @@ def build_worker(
         activity_executor=executor,
         max_concurrent_activities=max_concurrent_activities or executor._max_workers,
         graceful_shutdown_timeout=timedelta(seconds=graceful_shutdown_s),
+        interceptors=interceptors,
     )
 
 
@@ -123,6 +136,7 @@ async def run(args: argparse.Namespace) -> int:
         except Exception:  # noqa: BLE001 - the jobs already scheduled still need this worker
             log.exception("schedule sync failed; running with the schedules the server has")
 
+    sentry = init_sentry(settings.SENTRY_DSN)
     activities = build_activities(client)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -137,7 +151,9 @@ async def run(args: argparse.Namespace) -> int:
         )
         log.info(
             "worker connected to %s, task queue %r%s; workflows: %s; activities: %s",
-            address, args.task_queue, f", metrics on http://{settings.METRICS_BIND}/metrics" if runtime else "",
+            address, args.task_queue,
+            (f", metrics on http://{settings.METRICS_BIND}/metrics" if runtime else "")
+            + (", final activity failures to Sentry" if sentry else ""),
             ", ".join(w.__name__ for w in WORKFLOWS),
             ", ".join(getattr(a, "__temporal_activity_definition").name for a in activities),
         )
@@ -149,6 +165,10 @@ async def run(args: argparse.Namespace) -> int:
             await worker.shutdown()
         stop_task.cancel()
         await worker_task  # re-raises a fatal worker error
+    if sentry:
+        import sentry_sdk
+
+        sentry_sdk.flush(timeout=5)  # the process exits without finalizing: send what is queued first
     log.info("worker stopped")
     return 0
 

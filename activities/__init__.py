@@ -19,6 +19,8 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
         queue_event_reminders_activity,
         queue_old_cases_reminder_activity,
     )
+    from activities.retention import purge_old_records
+    from activities.watch import watch_probe
 
     health = HealthActivities(client)
     return [
@@ -32,4 +34,6 @@ def build_activities(client: Client) -> list[Callable[..., Any]]:
         queue_event_reminders_activity,
         queue_old_cases_reminder_activity,
         clear_expired_sessions_activity,
+        purge_old_records,
+        watch_probe,
     ]

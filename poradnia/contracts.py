@@ -375,6 +375,28 @@ class RunRecord:
     alert: bool = True  # False: the run's findings alert on their own (monitor), or a dry run
 
 
+@dataclass
+class RetentionInput:
+    now: str | None = None  # ISO 8601 with offset; default: when the workflow started
+
+
+@dataclass
+class PurgeInput:
+    now: str  # ISO 8601 with offset, fixed by the workflow
+
+
+@dataclass
+class RetentionResult:
+    now: str
+    deleted: dict[str, int] = field(default_factory=dict)  # rows deleted per kind
+    scrubbed_emails: int = 0  # sent outbox rows whose address, subject and bodies were emptied
+    batches: int = 0
+
+
+# Workflows no job schedules: the watch (manage.py watch) starts its probe itself.
+UNSCHEDULED_WORKFLOWS = frozenset({"WatchProbeWorkflow"})
+
+
 SUMMARY_DROP = {"planned", "groups_done"}  # long lists the workflow result in history keeps; JobRun needs none
 
 
@@ -466,7 +488,14 @@ HEALTH_CHECK = Job(
     calendar=hourly(0), catchup_window=timedelta(hours=1),
 )
 
-JOBS: tuple[Job, ...] = (COURT_SESSIONS, EVENT_REMINDERS, OLD_CASES, CLEAR_SESSIONS, PARSER_MONITOR, HEALTH_CHECK)
+RETENTION = Job(
+    id="retention", workflow="RetentionWorkflow",
+    description="Daily deletion of old run history, health checks, page stats and alerts; scrubs sent e-mails",
+    calendar=at(3, 30), catchup_window=timedelta(days=1), input_type=RetentionInput,
+)
+
+JOBS: tuple[Job, ...] = (COURT_SESSIONS, EVENT_REMINDERS, OLD_CASES, CLEAR_SESSIONS, PARSER_MONITOR, HEALTH_CHECK,
+                         RETENTION)
 
 
 def job(job_id: str) -> Job:

@@ -4,6 +4,8 @@ from workflows.court_sessions import CourtSessionSyncWorkflow
 from workflows.health import HealthCheckWorkflow
 from workflows.monitor import CourtParserMonitorWorkflow
 from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
+from workflows.retention import RetentionWorkflow
+from workflows.watch import WatchProbeWorkflow
 
 WORKFLOWS: list[type] = [
     CourtSessionSyncWorkflow,
@@ -12,6 +14,8 @@ WORKFLOWS: list[type] = [
     EventRemindersWorkflow,
     OldCasesReminderWorkflow,
     ClearSessionsWorkflow,
+    RetentionWorkflow,
+    WatchProbeWorkflow,
 ]
 
 __all__ = ["WORKFLOWS"]

@@ -121,7 +121,8 @@ class UrlPolicy:
         if is_loopback(host):
             if self.allow_loopback:
                 return None
-            return f"loopback host {host!r} is allowed only with DEBUG on or EWOKANDA_ALLOW_LOOPBACK=true"
+            loopback_setting = self.setting.replace("_ALLOWED_HOSTS", "_ALLOW_LOOPBACK")
+            return f"loopback host {host!r} is allowed only with DEBUG on or {loopback_setting}=true"
         allowed = ", ".join(sorted(self.allowed_hosts)) or "none"
         return f"host {host!r} is not in {self.setting} ({allowed})"
 

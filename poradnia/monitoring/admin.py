@@ -67,3 +67,23 @@ class CourtPageStatAdmin(admin.ModelAdmin):
     list_display = ("court", "created", "source", "ok", "rows_seen", "tracked_rows", "bad_rows", "error")
     list_filter = ("court", "source", "ok")
     date_hierarchy = "created"
+
+
+from .models import WatchCheck, WebhookDelivery  # noqa: E402
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("key", "status", "attempts", "created", "next_attempt_at", "sent_at", "last_error")
+    list_filter = ("status",)
+    search_fields = ("key", "alert_key")
+    readonly_fields = ("key", "alert_key", "payload", "status", "attempts", "next_attempt_at", "last_error",
+                       "created", "sent_at")
+
+
+@admin.register(WatchCheck)
+class WatchCheckAdmin(admin.ModelAdmin):
+    """The watch's latest line per check (manage.py watch)."""
+
+    list_display = ("name", "ok", "checked_at", "line")
+    readonly_fields = ("name", "ok", "checked_at", "line")

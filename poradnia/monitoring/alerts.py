@@ -1,15 +1,19 @@
-"""Alerts: raised by a condition, e-mailed to ADMINS once per cooldown, resolved when the condition clears.
+"""Alerts: raised by a condition, sent to every channel once per cooldown, resolved when the condition clears.
 
-E-mails go through the outbox with the key ``alert:<dedupe key>:<n>:<address>`` (n = the alert's n-th
-e-mail), written in the same transaction that counts the e-mail, so a retried activity or a re-run
-never e-mails twice and the cooldown decides alone whether there is an n+1-th. The e-mail is rendered
-from ``monitoring/email/alert/`` (Polish, English fallback, text and autoescaped HTML); an empty
-address in ADMINS is never mailed (``enqueue`` refuses it).
+Channels: ADMINS e-mail and, when ALERT_WEBHOOK_URL is set, a webhook POST. Each notification is
+written as rows in the same transaction that counts it: outbox e-mails keyed
+``alert:<dedupe key>:<n>:<address>`` and a ``WebhookDelivery`` keyed ``alert:<dedupe key>:<n>`` (n =
+the alert's n-th notification), so a retried activity or a re-run never notifies twice and the
+cooldown decides alone whether there is an n+1-th. The e-mail is rendered from
+``monitoring/email/alert/`` (Polish, English fallback, text and autoescaped HTML); an empty address in
+ADMINS is never mailed (``enqueue`` refuses it). The webhook gets the e-mail's subject, the alert's
+text and its key; its rows are POSTed by ``poradnia.monitoring.webhook.deliver_pending`` (the watch
+runs it every round), not through SMTP: the "mail is not going out" alert still reaches the operators.
 
-``title`` and ``message`` are the alert's English record (the admin's *Alerts*, and the English
-e-mail). An alert raised with a ``kind`` and its ``facts`` is worded in the e-mail's language by
-``monitoring/email/alert/<language>/title.txt`` and ``message.txt``; a kind without a wording there
-(or no kind) is mailed with the English title and message.
+``title`` and ``message`` are the alert's English record (the admin's *Alerts*). An alert raised
+with a ``kind`` and its ``facts`` is worded, in its e-mail and webhook text, in the e-mail's language
+by ``monitoring/email/alert/<language>/title.txt`` and ``message.txt``; a kind without a wording there
+(or no kind) is sent with the English title and message.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from poradnia.contracts import WARSAW, EmailKind
 from poradnia.mailtemplates import EmailTemplates, localised_template
 from poradnia.outbox.services import enqueue
 
-from .models import Alert
+from .models import Alert, WebhookDelivery
 
 ALERT_KIND = EmailKind.ALERT
 TEMPLATES = "monitoring/email/alert"
@@ -48,6 +52,7 @@ class Raised:
     alert_id: int
     new: bool  # first seen, or seen again after it had been resolved
     emails_queued: int
+    webhooks_queued: int = 0
 
 
 def raise_alert(key: str, title: str, message: str, *, now: datetime,
@@ -70,7 +75,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             alert.title, alert.message, alert.severity = title, message, severity
             alert.last_seen = max(alert.last_seen, now)
             alert.occurrences += 1
-        queued = 0
+        queued = webhooks = 0
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
@@ -83,9 +88,27 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             for _, address in settings.ADMINS:
                 queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
                                   subject=rendered.subject, body=rendered.body, html_body=rendered.html_body)
+            if settings.ALERT_WEBHOOK_URL:
+                webhooks += _queue_webhook(f"alert:{key}:{number}", key,
+                                           webhook_text(rendered.subject, worded_message, key), now)
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
-    return Raised(alert.pk, new, queued)
+    return Raised(alert.pk, new, queued, webhooks)
+
+
+def webhook_text(subject: str, message: str, key: str) -> str:
+    """A chat message: the e-mail's subject, the alert's text and its key (short: no e-mail footer)."""
+    return f"{subject}\n{message}\n({key})"
+
+
+def _queue_webhook(delivery_key: str, alert_key: str, text: str, now: datetime) -> int:
+    # {"text": ...} is the body Slack, Mattermost and matrix-hookshot incoming webhooks all accept.
+    _, created = WebhookDelivery.objects.get_or_create(
+        key=delivery_key,
+        defaults={"alert_key": alert_key, "payload": {"text": text}, "created": now,
+                  "next_attempt_at": now},
+    )
+    return int(created)
 
 
 def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str) -> tuple[str, str]:

@@ -114,3 +114,62 @@ class CourtPageStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.court.parser_key} {self.created:%Y-%m-%d} {self.rows_seen} rows"
+
+
+class WebhookDelivery(models.Model):
+    """One POST of one alert notification to ALERT_WEBHOOK_URL: the webhook's outbox.
+
+    ``key`` is ``alert:<dedupe key>:<n>`` (the alert's n-th notification, the same n as its e-mails),
+    so a re-raised alert within its cooldown, a retried activity or a restarted watch never writes a
+    second row, and the row is marked sent in the transaction that holds it while it is POSTed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    key = models.CharField(max_length=255, unique=True)
+    alert_key = models.CharField(max_length=255, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    created = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_status_next")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WatchCheck(models.Model):
+    """The latest outcome of each watch check (``manage.py watch``), shown on the admin's front page."""
+
+    name = models.CharField(max_length=50, unique=True)
+    ok = models.BooleanField(default=True)
+    line = models.TextField()
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.line
+
+
+class WatchCounter(models.Model):
+    """What the watch remembers between rounds: a schedule's skipped / missed counts, when it was first seen paused."""
+
+    key = models.CharField(max_length=255, unique=True)
+    value = models.BigIntegerField(default=0)
+    delta = models.BigIntegerField(default=0)  # the last increase
+    changed_at = models.DateTimeField(null=True, blank=True)  # when value last rose
+    since = models.DateTimeField()  # first seen
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

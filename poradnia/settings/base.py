@@ -271,6 +271,31 @@ YEARS_TO_STORE_CASES = env.int("YEARS_TO_STORE_CASES", default=6)
 ALERT_COOLDOWN_S = env.float("ALERT_COOLDOWN_S", default=3600.0)  # an alert is e-mailed again only after this long
 DRIFT_MIN_FRACTION = env.float("DRIFT_MIN_FRACTION", default=0.2)  # fewer rows than this share of the last good run
 HEALTH_STALE_AFTER_S = env.float("HEALTH_STALE_AFTER_S", default=7200.0)
+# The watch (manage.py watch): checks that need no worker of ours, every WATCH_INTERVAL_S.
+WATCH_INTERVAL_S = env.float("WATCH_INTERVAL_S", default=300.0)
+WATCH_MIN_WORKERS = env.int("WATCH_MIN_WORKERS", default=1)
+# A poller counts as alive when it polled this recently (an idle worker re-polls about every minute).
+# Keep it below WATCH_INTERVAL_S: a dead worker is then alerted within two rounds.
+WATCH_POLLER_STALE_S = env.float("WATCH_POLLER_STALE_S", default=150.0)
+WATCH_BACKLOG_MAX = env.int("WATCH_BACKLOG_MAX", default=100)
+WATCH_START_LATENCY_S = env.float("WATCH_START_LATENCY_S", default=120.0)
+WATCH_PAUSED_DAYS = env.float("WATCH_PAUSED_DAYS", default=3.0)
+WATCH_OUTBOX_STUCK_MIN = env.float("WATCH_OUTBOX_STUCK_MIN", default=30.0)
+WATCH_OUTBOX_FAILED_BURST = env.int("WATCH_OUTBOX_FAILED_BURST", default=5)  # refusals within the last hour
+WATCH_EVENT_HOLD_S = env.float("WATCH_EVENT_HOLD_S", default=86400.0)  # a skipped / missed run's alert stays open
+# Alert channels besides ADMINS e-mail.
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+ALERT_WEBHOOK_ALLOWED_HOSTS = env.list("ALERT_WEBHOOK_ALLOWED_HOSTS", default=[])
+ALERT_WEBHOOK_ALLOW_LOOPBACK = env.bool("ALERT_WEBHOOK_ALLOW_LOOPBACK", default=False)
+ALERT_WEBHOOK_TIMEOUT_S = env.float("ALERT_WEBHOOK_TIMEOUT_S", default=10.0)
+ALERT_WEBHOOK_MAX_ATTEMPTS = env.int("ALERT_WEBHOOK_MAX_ATTEMPTS", default=20)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+# Retention (the daily retention job), in days.
+RETENTION_JOBRUN_DAYS = env.int("RETENTION_JOBRUN_DAYS", default=180)
+RETENTION_HEALTHCHECK_DAYS = env.int("RETENTION_HEALTHCHECK_DAYS", default=30)
+RETENTION_COURTPAGESTAT_DAYS = env.int("RETENTION_COURTPAGESTAT_DAYS", default=400)
+RETENTION_ALERT_DAYS = env.int("RETENTION_ALERT_DAYS", default=180)
+OUTBOX_SCRUB_DAYS = env.int("OUTBOX_SCRUB_DAYS", default=30)
 METRICS_BIND = env.str("METRICS_BIND", default="")  # e.g. 0.0.0.0:9464 serves Prometheus metrics from the worker
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -26,3 +26,4 @@ WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = True
 
 # The eWokanda stand-in (make demo, the tests) serves on loopback.
 EWOKANDA_ALLOW_LOOPBACK = env.bool("EWOKANDA_ALLOW_LOOPBACK", default=True)
+ALERT_WEBHOOK_ALLOW_LOOPBACK = env.bool("ALERT_WEBHOOK_ALLOW_LOOPBACK", default=True)

@@ -24,7 +24,7 @@ from devtools.processes import ROOT
 from poradnia.probe import probe
 from poradnia.temporal import client_connect_config
 
-SERVICES = {"postgres", "temporal", "temporal-ui", "admin-tools", "migrate", "worker", "web", "mailpit"}
+SERVICES = {"postgres", "temporal", "temporal-ui", "admin-tools", "migrate", "worker", "watch", "web", "mailpit"}
 LONG_RUNNING = SERVICES - {"migrate"}
 SECRET_VARS = ("SECRET_KEY", "POSTGRES_PASSWORD", "APP_DB_PASSWORD", "CODEC_SERVER_TOKEN", "PAYLOAD_ENCRYPTION_KEYS")
 STRONG_KEY = "prod-" + "9f3kQ7zR2mX8vB1nL5cT0wY4hJ6pD" * 2  # 65 varied characters, as check --deploy wants
@@ -89,7 +89,8 @@ def test_compose_topology_health_and_order() -> None:
         assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
     worker = services["worker"]
     assert "container_name" not in worker and "ports" not in worker  # --scale worker=3 must work
-    for name in ("worker", "web"):
+    assert services["watch"]["command"][:3] == ["python", "manage.py", "watch"]  # sees a dead worker
+    for name in ("worker", "watch", "web"):
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
         assert services[name]["depends_on"]["temporal"]["condition"] == "service_healthy"
         assert services[name]["image"] == services["migrate"]["image"]  # one image for every process

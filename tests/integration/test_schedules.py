@@ -43,7 +43,7 @@ def outcomes(lines) -> dict[str, str]:
     return {line.schedule_id: line.outcome for line in lines}
 
 
-async def test_sync_creates_the_six_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
+async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
     assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "created")
 
     for schedule_id, (workflow, calendar, catchup) in EXPECTED.items():

@@ -17,7 +17,7 @@ from tests.support.schedulesupport import connect_to, describe, server_state, wa
 PAGE = "/admin/jobs/"
 WARSAW = ZoneInfo("Europe/Warsaw")
 IDS = ["court-session-parser", "event-reminders", "old-cases-reminder", "clear-sessions", "court-parser-monitor",
-       "health-check"]
+       "health-check", "retention"]
 
 
 def action_url(schedule_id: str, action: str) -> str:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "histories"
 
 
-async def record(out: Path) -> list[Path]:
+async def record(out: Path, only: list[str] | None = None) -> list[Path]:
     from temporalio.client import Client
 
     from devtools.devserver import TemporalDevServer
@@ -31,6 +31,8 @@ async def record(out: Path) -> list[Path]:
     from workflows.health import HealthCheckWorkflow
     from workflows.monitor import CourtParserMonitorInput, CourtParserMonitorWorkflow
     from workflows.reminders import ClearSessionsWorkflow, EventRemindersWorkflow, OldCasesReminderWorkflow
+    from workflows.retention import RetentionInput, RetentionWorkflow
+    from workflows.watch import WatchProbeWorkflow
 
     def prepare() -> list[int]:
         tracked = make_case("Replay", staff=2)
@@ -55,7 +57,11 @@ async def record(out: Path) -> list[Path]:
         ("EventRemindersWorkflow", EventRemindersWorkflow.run, None),
         ("OldCasesReminderWorkflow", OldCasesReminderWorkflow.run, None),
         ("ClearSessionsWorkflow", ClearSessionsWorkflow.run, None),
+        ("RetentionWorkflow", RetentionWorkflow.run, RetentionInput()),
+        ("WatchProbeWorkflow", WatchProbeWorkflow.run, None),
     ]
+    if only:
+        runs = [run for run in runs if run[0] in only]
     written = []
     with TemporalDevServer() as server, StandIn(pages) as standin:
         from django.conf import settings
@@ -84,14 +90,16 @@ def _soon():
     return timezone.now() + timedelta(hours=6)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.support.record_histories [WorkflowType ...]``: every kind, or only the ones named."""
+    only = sys.argv[1:] if argv is None else argv
     sys.path.insert(0, str(ROOT))
     from bench.env import cleanup, setup_django
 
     workdir = setup_django(None)
     try:
         OUT.mkdir(exist_ok=True)
-        for path in asyncio.run(record(OUT)):
+        for path in asyncio.run(record(OUT, only or None)):
             print(f"recorded {path.relative_to(ROOT)}")
     finally:
         cleanup(workdir)

@@ -33,6 +33,7 @@ EXPECTED = {
     "court-parser-monitor": ("CourtParserMonitorWorkflow",
                              {"hour": (R(6),), "minute": (R(0),), "day_of_week": (R(0),)}, timedelta(days=7)),
     "health-check": ("HealthCheckWorkflow", {"hour": (R(0, 23),), "minute": (R(0),)}, timedelta(hours=1)),
+    "retention": ("RetentionWorkflow", {"hour": (R(3),), "minute": (R(30),)}, timedelta(days=1)),
 }
 
 T = TypeVar("T")

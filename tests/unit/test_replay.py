@@ -18,7 +18,7 @@ from workflows import WORKFLOWS
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 KINDS = ["CourtSessionSyncWorkflow", "CourtParserMonitorWorkflow", "HealthCheckWorkflow", "EventRemindersWorkflow",
-         "OldCasesReminderWorkflow", "ClearSessionsWorkflow"]
+         "OldCasesReminderWorkflow", "ClearSessionsWorkflow", "RetentionWorkflow", "WatchProbeWorkflow"]
 
 
 def history(kind: str) -> WorkflowHistory:

@@ -32,6 +32,7 @@ def test_specs_in_words() -> None:
         "clear-sessions": "daily at 00:00 (Europe/Warsaw)",
         "court-parser-monitor": "weekly on Sunday at 06:00 (Europe/Warsaw)",
         "health-check": "hourly at minute 0 (Europe/Warsaw)",
+        "retention": "daily at 03:30 (Europe/Warsaw)",
     }
     odd = at(8, 30)
     odd.hour = (R(8, 18, 2),)

@@ -1,0 +1,31 @@
+"""``{% status_strip %}``: the admin front page's one-look status: workers, each job's last run, open alerts.
+
+Read from the database only (the watch's last round, the run history, the alerts): the front page
+never waits for Temporal, and still renders when Temporal is down.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+
+from poradnia.monitoring.models import Alert, JobRun, WatchCheck
+
+register = template.Library()
+
+
+@register.inclusion_tag("monitoring/status_strip.html")
+def status_strip() -> dict[str, Any]:
+    now = timezone.now()
+    pollers = WatchCheck.objects.filter(name="pollers").first()
+    # Three missed rounds: the watch itself is not running (or cannot reach the database).
+    watch_stale = pollers is None or now - pollers.checked_at > timedelta(seconds=3 * settings.WATCH_INTERVAL_S)
+    jobs = sorted(JobRun.objects.order_by().values_list("job", flat=True).distinct())
+    last_runs = [JobRun.objects.filter(job=job).order_by("-started").first() for job in jobs]
+    open_alerts = Alert.objects.filter(resolved_at__isnull=True).order_by("-last_seen")
+    return {"pollers": pollers, "watch_stale": watch_stale, "last_runs": [r for r in last_runs if r],
+            "open_alerts": list(open_alerts[:5]), "open_count": open_alerts.count()}

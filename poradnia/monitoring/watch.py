@@ -1,0 +1,422 @@
+"""The watch: is the system itself working? Checks that need no worker of ours, run by ``manage.py watch``.
+
+Each round asks Temporal and the database directly (never through a workflow, so a dead worker is
+still seen) and turns what it finds into alerts it owns:
+
+* **pollers** - live pollers of our task queue, workflow and activity (DescribeTaskQueue; a poller is
+  live when it polled within WATCH_POLLER_STALE_S); fewer workers than WATCH_MIN_WORKERS: "no worker";
+* **backlog** - the queue's approximate backlog (above WATCH_BACKLOG_MAX) and the schedule-to-start
+  time of a probe activity (above WATCH_START_LATENCY_S, or a probe still waiting that long);
+* **schedules** - each declared schedule: missing on the server, runs skipped for overlap or missed
+  past the catch-up window since the previous round, paused for more than WATCH_PAUSED_DAYS;
+* **mail** - outbox rows pending longer than WATCH_OUTBOX_STUCK_MIN or a burst of permanent
+  failures: "mail is not going out".
+
+An alert a check raised is resolved by the first round of that check that no longer finds it; a
+check that could not run (Temporal unreachable) leaves its alerts as they are and raises its own.
+The round then sends the alert e-mails and webhook POSTs itself: nothing waits for a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from poradnia.outbox.models import OutboxEmail
+
+from .alerts import ALERT_KIND, raise_alert, resolve_alert
+from .mail import MAIL_DOWN_KEY
+from .models import Alert, WatchCheck, WatchCounter
+
+WATCH_PREFIX = "watch:"
+# The "mail is not going out" alert. The outbox's sending step raises the same key when the relay refuses
+# us (and resolves it on the first accepted message); the watch raises it for rows stuck or refused.
+MAIL_ALERT_KEY = MAIL_DOWN_KEY
+PROBE_WORKFLOW = "WatchProbeWorkflow"
+PROBE_TIMEOUT = timedelta(hours=1)  # a probe nobody picks up ends by itself; the next round starts another
+
+
+def owns(key: str) -> bool:
+    """Alerts the watch raises and resolves (and whose being open makes ``watch --once`` exit 1)."""
+    return key.startswith(WATCH_PREFIX) or key == MAIL_ALERT_KEY
+
+
+@dataclass
+class Finding:
+    key: str
+    title: str
+    message: str
+    severity: str = Alert.Severity.ERROR
+
+
+@dataclass
+class CheckResult:
+    name: str
+    summary: str
+    findings: list[Finding] = field(default_factory=list)
+    prefixes: tuple[str, ...] = ()  # the alert keys this check decides about
+    failed: bool = False  # could not run: leave its alerts alone
+    keep: frozenset[str] = frozenset()  # not found by this check, but not cleared either: leave open
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.findings
+
+    def line(self) -> str:
+        state = "ERROR" if self.failed else ("ALERT" if self.findings else "ok")
+        text = f"{self.name}: {state}: {self.summary}"
+        for finding in self.findings:
+            text += f" | {finding.title}"
+        return text
+
+
+def probe_id(task_queue: str) -> str:
+    return f"watch-probe-{task_queue}"
+
+
+# ---- facts from Temporal (async, no ORM) -------------------------------------------------------
+
+@dataclass
+class QueueFacts:
+    pollers: dict[str, list[tuple[str, datetime]]]  # "workflow"/"activity" -> [(identity, last access)]
+    backlog: dict[str, int]
+    backlog_age_s: dict[str, float]
+
+
+async def queue_facts(client: Client, task_queue: str) -> QueueFacts:
+    facts = QueueFacts({}, {}, {})
+    kinds = {"workflow": TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, "activity": TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY}
+    for name, kind in kinds.items():
+        response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=task_queue), task_queue_type=kind,
+            report_stats=True))
+        facts.pollers[name] = [(p.identity, p.last_access_time.ToDatetime(tzinfo=UTC)) for p in response.pollers]
+        facts.backlog[name] = int(response.stats.approximate_backlog_count)
+        facts.backlog_age_s[name] = response.stats.approximate_backlog_age.ToTimedelta().total_seconds()
+    return facts
+
+
+@dataclass
+class ProbeFacts:
+    running_since: datetime | None = None  # the current probe, not picked up or not finished yet
+    latency_s: float | None = None  # the last finished probe's schedule-to-start time
+    error: str = ""
+
+
+async def probe_facts(client: Client, task_queue: str) -> ProbeFacts:
+    """What the previous probe found, then start the next one (one probe at a time)."""
+    handle = client.get_workflow_handle(probe_id(task_queue))
+    facts = ProbeFacts()
+    try:
+        description = await handle.describe()
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        description = None
+    if description is not None and description.status == WorkflowExecutionStatus.RUNNING:
+        facts.running_since = description.start_time
+        return facts
+    if description is not None and description.status == WorkflowExecutionStatus.COMPLETED:
+        facts.latency_s = float(await handle.result())
+    elif description is not None and description.status is not None:
+        facts.error = f"last probe {description.status.name.lower()}"
+    try:
+        await client.start_workflow(PROBE_WORKFLOW, id=probe_id(task_queue), task_queue=task_queue,
+                                    execution_timeout=PROBE_TIMEOUT,
+                                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+    except WorkflowAlreadyStartedError:  # another watch started it a moment ago
+        pass
+    return facts
+
+
+@dataclass
+class ScheduleFacts:
+    schedule_id: str
+    exists: bool
+    paused: bool = False
+    note: str = ""
+    last_updated_at: datetime | None = None
+    skipped_overlap: int = 0
+    missed_catchup: int = 0
+
+
+async def schedule_facts(client: Client, schedule_ids: Iterable[str]) -> list[ScheduleFacts]:
+    async def one(schedule_id: str) -> ScheduleFacts:
+        try:
+            description = await client.get_schedule_handle(schedule_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return ScheduleFacts(schedule_id, exists=False)
+            raise
+        state, info = description.schedule.state, description.info
+        return ScheduleFacts(schedule_id, True, paused=state.paused, note=state.note or "",
+                             last_updated_at=info.last_updated_at or info.created_at,
+                             skipped_overlap=info.num_actions_skipped_overlap,
+                             missed_catchup=info.num_actions_missed_catchup_window)
+
+    return list(await asyncio.gather(*(one(s) for s in schedule_ids)))
+
+
+# ---- evaluation (sync, ORM) --------------------------------------------------------------------
+
+def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> CheckResult:
+    key = f"{WATCH_PREFIX}no-worker:{task_queue}"
+    fresh_after = now - timedelta(seconds=settings.WATCH_POLLER_STALE_S)
+    live = {kind: sorted({identity for identity, seen in pollers if seen >= fresh_after})
+            for kind, pollers in facts.pollers.items()}
+    workers = min(len(v) for v in live.values()) if live else 0
+    summary = (f"{workers} worker(s) polling task queue {task_queue!r} "
+               f"(workflow: {', '.join(live.get('workflow', [])) or 'none'}; "
+               f"activity: {', '.join(live.get('activity', [])) or 'none'})")
+    result = CheckResult("pollers", summary, prefixes=(key,))
+    if workers < settings.WATCH_MIN_WORKERS:
+        seen = [seen for pollers in facts.pollers.values() for _, seen in pollers]
+        last = f"last poll {max(seen):%Y-%m-%d %H:%M:%S} UTC" if seen else "no poll seen"
+        title = ("no worker polls" if workers == 0 else f"only {workers} worker(s) poll") + \
+            f" task queue {task_queue}"
+        result.findings.append(Finding(key, title, (
+            f"{summary}; WATCH_MIN_WORKERS is {settings.WATCH_MIN_WORKERS}; {last}. Scheduled runs are waiting and "
+            "nothing is processed: start the worker (docker compose up -d worker, or python worker.py) and check its "
+            "logs for the reason it stopped.")))
+    return result
+
+
+def evaluate_backlog(facts: QueueFacts, probe: ProbeFacts, task_queue: str, now: datetime) -> CheckResult:
+    backlog_key, latency_key = f"{WATCH_PREFIX}backlog:{task_queue}", f"{WATCH_PREFIX}start-latency:{task_queue}"
+    backlog = max(facts.backlog.values(), default=0)
+    parts = [f"backlog workflow {facts.backlog.get('workflow', 0)}, activity {facts.backlog.get('activity', 0)}"]
+    if probe.running_since is not None:
+        waited = (now - probe.running_since).total_seconds()
+        parts.append(f"probe waiting {waited:.0f} s")
+    else:
+        waited = probe.latency_s or 0.0
+        parts.append(f"probe start latency {probe.latency_s:.2f} s" if probe.latency_s is not None
+                     else f"probe started ({probe.error or 'no result yet'})")
+    result = CheckResult("backlog", "; ".join(parts), prefixes=(backlog_key, latency_key))
+    if backlog > settings.WATCH_BACKLOG_MAX:
+        age = max(facts.backlog_age_s.values(), default=0.0)
+        result.findings.append(Finding(backlog_key, f"{backlog} tasks wait in task queue {task_queue}", (
+            f"{parts[0]} (WATCH_BACKLOG_MAX {settings.WATCH_BACKLOG_MAX}); the oldest waits {age:.0f} s. "
+            "The workers cannot keep up: start more workers or look for a run that floods the queue."),
+            severity=Alert.Severity.WARNING))
+    if waited > settings.WATCH_START_LATENCY_S:
+        result.findings.append(Finding(latency_key, f"work waits {waited:.0f} s for a worker on {task_queue}", (
+            f"The watch's probe activity waited {waited:.0f} s before a worker started it (WATCH_START_LATENCY_S "
+            f"{settings.WATCH_START_LATENCY_S:.0f}). Workers are missing, stuck or all slots are busy."),
+            severity=Alert.Severity.WARNING))
+    return result
+
+
+def _counter(key: str, value: int, now: datetime) -> WatchCounter:
+    """Remember ``value``; its first sighting is the baseline (history before the watch is not news)."""
+    counter, created = WatchCounter.objects.get_or_create(key=key, defaults={"value": value, "since": now})
+    if not created and value > counter.value:
+        counter.delta, counter.value, counter.changed_at = value - counter.value, value, now
+        counter.save()
+    elif not created and value < counter.value:  # schedule re-created: a new baseline
+        counter.value, counter.delta, counter.changed_at = value, 0, None
+        counter.save()
+    return counter
+
+
+def who_paused(schedule_id: str) -> str:
+    """The admin user who paused it last, from the admin log, when it was paused from the admin."""
+    from django.apps import apps
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    try:
+        model = apps.get_model("jobs", "BackgroundJob")
+    except LookupError:
+        return ""
+    entry = (LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+                                     object_id=schedule_id, change_message__startswith="Paused")
+             .select_related("user").order_by("-action_time").first())
+    return f"{entry.user.get_username()} at {entry.action_time:%Y-%m-%d %H:%M} UTC" if entry else ""
+
+
+def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult:
+    result = CheckResult("schedules", "", prefixes=(f"{WATCH_PREFIX}schedule:",))
+    hold = timedelta(seconds=settings.WATCH_EVENT_HOLD_S)
+    paused_after = timedelta(days=settings.WATCH_PAUSED_DAYS)
+    states = []
+    for s in facts:
+        base = f"{WATCH_PREFIX}schedule:{s.schedule_id}"
+        if not s.exists:
+            states.append(f"{s.schedule_id} missing")
+            result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
+                f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
+                "has none: its job never runs. Run: python manage.py sync_schedules")))
+            continue
+        if s.paused:
+            seen = WatchCounter.objects.get_or_create(key=f"paused:{s.schedule_id}", defaults={"since": now})[0]
+            since = min(seen.since, s.last_updated_at or seen.since)
+            days = (now - since).total_seconds() / 86400
+            states.append(f"{s.schedule_id} paused {days:.1f} d")
+            if now - since >= paused_after:
+                by = who_paused(s.schedule_id)
+                result.findings.append(Finding(
+                    f"{base}:paused", f"schedule {s.schedule_id} paused for {days:.1f} days: {s.note or 'no note'}",
+                    f"The schedule {s.schedule_id} has been paused since {since:%Y-%m-%d %H:%M} UTC "
+                    f"(WATCH_PAUSED_DAYS {settings.WATCH_PAUSED_DAYS:g}). Note: {s.note or '(none)'}."
+                    + (f" Paused by {by} in the admin." if by else "")
+                    + f" If the reason is gone: python manage.py schedules unpause {s.schedule_id}",
+                    severity=Alert.Severity.WARNING))
+        else:
+            WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
+            states.append(f"{s.schedule_id} active")
+        for kind, value, what in (("skipped", s.skipped_overlap, "skipped because the previous run was still going"),
+                                  ("missed", s.missed_catchup, "missed past the catch-up window")):
+            counter = _counter(f"{kind}:{s.schedule_id}", value, now)
+            if counter.changed_at is not None and now - counter.changed_at < hold:
+                result.findings.append(Finding(
+                    f"{base}:{kind}", f"schedule {s.schedule_id}: {counter.delta} run(s) {what}",
+                    f"{counter.delta} run(s) of {s.schedule_id} were {what} around {counter.changed_at:%Y-%m-%d %H:%M} "
+                    f"UTC ({value} in all). Check the job's last runs on the Background jobs page; start a missed run "
+                    f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING))
+    result.summary = ", ".join(states) or "no schedules declared"
+    return result
+
+
+def evaluate_mail(now: datetime) -> CheckResult:
+    stuck_before = now - timedelta(minutes=settings.WATCH_OUTBOX_STUCK_MIN)
+    pending = OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING)
+    stuck = pending.filter(created__lt=stuck_before)
+    stuck_count = stuck.count()
+    failed_recent = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED,
+                                               failed_at__gte=now - timedelta(hours=1)).count()
+    summary = (f"{pending.count()} pending, {stuck_count} pending over {settings.WATCH_OUTBOX_STUCK_MIN:g} min, "
+               f"{failed_recent} refused in the last hour")
+    result = CheckResult("mail", summary, prefixes=(MAIL_ALERT_KEY,))
+    if stuck_count or failed_recent >= settings.WATCH_OUTBOX_FAILED_BURST:
+        oldest = stuck.order_by("created").values_list("created", "last_error").first()
+        detail = (f"the oldest pending since {oldest[0]:%Y-%m-%d %H:%M} UTC, last error: {oldest[1] or '-'}"
+                  if oldest else "")
+        result.findings.append(Finding(MAIL_ALERT_KEY, "E-mail is not going out", (
+            f"Outbox: {summary}; {detail}. E-mails to case staff (and the alert e-mails) wait in the outbox. Check "
+            "the mail relay (EMAIL_HOST, EMAIL_PORT, credentials) and the worker logs; pending rows go out by "
+            "themselves once it answers, refused ones are listed under Outbox with the reason.")))
+    elif _mail_alert_unconfirmed(pending):
+        result.keep = frozenset({MAIL_ALERT_KEY})
+    return result
+
+
+def _mail_alert_unconfirmed(pending) -> bool:
+    """The alert is open (maybe raised by the outbox's sending step) and no e-mail went out since: keep it.
+
+    Nothing stuck yet is no proof the relay is back; a message it accepted after the alert, or an empty
+    outbox, is.
+    """
+    alert = Alert.objects.filter(dedupe_key=MAIL_ALERT_KEY, resolved_at__isnull=True).first()
+    if alert is None or not pending.exists():
+        return False
+    return not OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__gte=alert.last_seen).exists()
+
+
+def temporal_failure(exc: BaseException, address: str) -> CheckResult:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
+                         prefixes=(f"{WATCH_PREFIX}temporal",))
+    result.findings.append(Finding(f"{WATCH_PREFIX}temporal", f"Temporal at {address} does not answer", (
+        f"The watch cannot reach Temporal at {address} (namespace {settings.TEMPORAL_NAMESPACE}): {reason}. No job "
+        "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database.")))
+    return result
+
+
+def apply(results: list[CheckResult], now: datetime) -> None:
+    """Raise what the checks found, resolve what checks that ran no longer find, record each line."""
+    for result in results:
+        found = {f.key for f in result.findings}
+        for finding in result.findings:
+            raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity)
+        if not result.failed:
+            for key in Alert.objects.filter(resolved_at__isnull=True).values_list("dedupe_key", flat=True):
+                if key.startswith(result.prefixes) and key not in found and key not in result.keep:
+                    resolve_alert(key, now=now)
+        with transaction.atomic():
+            WatchCheck.objects.update_or_create(name=result.name, defaults={"ok": result.ok, "line": result.line(),
+                                                                            "checked_at": now})
+
+
+def open_owned_alerts() -> list[Alert]:
+    return [a for a in Alert.objects.filter(resolved_at__isnull=True).order_by("dedupe_key") if owns(a.dedupe_key)]
+
+
+def deliver(now: datetime) -> str:
+    """Send the pending alert e-mails and webhook POSTs (every alert's, not only the watch's)."""
+    from poradnia.outbox.services import TemporaryEmailError
+
+    from .mail import send_and_watch
+    from .webhook import deliver_pending
+
+    try:
+        sent = send_and_watch(kinds=[ALERT_KIND])  # a relay that refuses us raises the mail alert here too
+        mail = f"alert e-mails sent {sent.sent}, refused {sent.failed}"
+    except TemporaryEmailError as exc:
+        mail = f"alert e-mails wait: {exc}"
+    hooks = deliver_pending(now)
+    return (f"delivery: {mail}; webhooks sent {hooks.sent}, retrying {hooks.retrying}, failed {hooks.failed}"
+            + (f" ({hooks.errors[-1]})" if hooks.errors else ""))
+
+
+# ---- one round ---------------------------------------------------------------------------------
+
+async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list[str], task_queue: str,
+                    to_thread: Callable[..., Awaitable[Any]] = asyncio.to_thread) -> tuple[list[str], list[Alert]]:
+    """One round: every check once, alerts raised / resolved, notifications sent.
+
+    Returns the lines to print (one per check, then delivery) and the watch's alerts still open.
+    """
+    now = datetime.now(UTC)
+    results: list[CheckResult] = []
+    try:
+        client = await asyncio.wait_for(connect(), timeout=15)
+    except Exception as exc:  # noqa: BLE001 - an unreachable Temporal is a finding, not a crash
+        results.append(temporal_failure(exc, settings.TEMPORAL_ADDRESS))
+        results += [CheckResult(name, "not checked: Temporal unreachable", failed=True)
+                    for name in ("pollers", "backlog", "schedules")]
+    else:
+        results.append(CheckResult("temporal", f"{settings.TEMPORAL_ADDRESS} answers",
+                                   prefixes=(f"{WATCH_PREFIX}temporal",)))
+        results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
+    results.append(await to_thread(evaluate_mail, now))
+    await to_thread(apply, results, now)
+    delivery = await to_thread(deliver, now)
+    return [r.line() for r in results] + [delivery], await to_thread(open_owned_alerts)
+
+
+async def _temporal_checks(client: Client, schedule_ids: list[str], task_queue: str, now: datetime,
+                           to_thread: Callable[..., Awaitable[Any]]) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    queue: QueueFacts | None = None
+    try:
+        queue = await queue_facts(client, task_queue)
+        results.append(await to_thread(evaluate_pollers, queue, task_queue, now))
+    except Exception as exc:  # noqa: BLE001
+        results.append(CheckResult("pollers", f"DescribeTaskQueue failed: {exc}", failed=True))
+    try:
+        if queue is None:
+            raise RuntimeError("no task queue figures")
+        probe = await probe_facts(client, task_queue)
+        results.append(await to_thread(evaluate_backlog, queue, probe, task_queue, now))
+    except Exception as exc:  # noqa: BLE001
+        results.append(CheckResult("backlog", f"failed: {exc}", failed=True))
+    try:
+        facts = await schedule_facts(client, schedule_ids)
+        results.append(await to_thread(evaluate_schedules, facts, now))
+    except Exception as exc:  # noqa: BLE001
+        results.append(CheckResult("schedules", f"describe failed: {exc}", failed=True))
+    return results

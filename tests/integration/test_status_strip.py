@@ -1,0 +1,52 @@
+"""The admin front page's status strip: workers (from the watch's last round), each job's last run, open alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from poradnia.monitoring.alerts import raise_alert, resolve_alert
+from poradnia.monitoring.models import JobRun, WatchCheck
+
+pytestmark = pytest.mark.django_db
+
+
+def strip(client) -> str:
+    page = client.get("/admin/").content.decode()
+    start = page.index('id="status-strip"')
+    return page[start:page.index("</table>", start)]
+
+
+def test_front_page_shows_workers_last_runs_and_open_alerts(admin_client) -> None:
+    now = timezone.now()
+    text = strip(admin_client)
+    assert "The watch has not reported recently" in text and "no run recorded yet" in text and "none" in text
+
+    WatchCheck.objects.create(name="pollers", ok=True, checked_at=now,
+                              line="pollers: ok: 1 worker(s) polling task queue 'poradnia' (workflow: 7@w; ...)")
+    for job, status, hours in [("court-session-parser", "completed_partial", 1), ("court-session-parser",
+                               "completed_success", 25), ("event-reminders", "completed_success", 2)]:
+        JobRun.objects.create(job=job, workflow_id=f"{job}-{hours}", run_id=f"r-{job}-{hours}", status=status,
+                              started=now - timedelta(hours=hours))
+    raise_alert("watch:no-worker:poradnia", "no worker polls task queue poradnia", "m", now=now)
+    raise_alert("job:x:failed", "x run ended failed", "m", now=now)
+    resolve_alert("job:x:failed", now=now)
+
+    text = strip(admin_client)
+    assert "1 worker(s) polling task queue &#x27;poradnia&#x27;" in text
+    assert "has not reported recently" not in text
+    assert text.count("court-session-parser</a>") == 1 and "partial" in text  # the latest run only
+    assert "event-reminders</a>" in text
+    assert "1 open" in text and "error: no worker polls task queue poradnia" in text
+    assert "x run ended failed" not in text  # resolved
+
+    WatchCheck.objects.filter(name="pollers").update(checked_at=now - timedelta(hours=1))
+    assert "The watch has not reported recently" in strip(admin_client)
+
+
+def test_staff_without_monitoring_permissions_see_the_strip_too(client, django_user_model) -> None:
+    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(user)
+    assert "System status" in strip(client)

@@ -1,0 +1,94 @@
+"""The webhook channel against a real local HTTP receiver: allow-list, retries with backoff, never doubled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from poradnia.monitoring.alerts import raise_alert
+from poradnia.monitoring.models import WebhookDelivery
+from poradnia.monitoring.webhook import backoff, deliver_pending
+from tests.support.watching import Receiver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = []
+    settings.ALERT_WEBHOOK_ALLOW_LOOPBACK = True
+    settings.ALERT_COOLDOWN_S = 3600
+    with Receiver() as r:
+        settings.ALERT_WEBHOOK_URL = r.url + "/hook"
+        yield r
+
+
+def test_one_post_per_alert_and_cooldown_whatever_the_rounds(receiver: Receiver) -> None:
+    now = timezone.now()
+    for _ in range(3):  # re-raised within the cooldown, as a retried activity or a restarted watch would
+        raise_alert("job:x:failed", "x run ended failed", "Run 1", now=now)
+    assert WebhookDelivery.objects.count() == 1
+    assert deliver_pending(now).sent == 1
+    assert deliver_pending(now).sent == 0  # a second sender (or a restart) finds it sent
+    assert receiver.json_bodies() == [{"text": "[Poradnia błąd] x run ended failed\nRun 1\n(job:x:failed)"}]
+    raise_alert("job:x:failed", "x run ended failed", "Run 2", now=now + timedelta(hours=2))
+    deliver_pending(now + timedelta(hours=2))
+    assert len(receiver.requests) == 2
+
+
+def test_server_errors_are_retried_with_backoff_client_errors_fail(receiver: Receiver, settings) -> None:
+    now = timezone.now()
+    receiver.status = 503
+    raise_alert("a", "A", "down", now=now)
+    summary = deliver_pending(now)
+    assert (summary.sent, summary.retrying) == (0, 1) and summary.errors == ["HTTP 503"]
+    row = WebhookDelivery.objects.get()
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, now + backoff(1))
+    assert deliver_pending(now + timedelta(seconds=5)).retrying == 0  # not due yet
+    receiver.status = 200
+    assert deliver_pending(now + backoff(1)).sent == 1
+    assert len(receiver.requests) == 2
+    assert backoff(2) == 2 * backoff(1) and backoff(30) == timedelta(minutes=30)
+
+    receiver.status = 404
+    raise_alert("b", "B", "gone", now=now)
+    assert deliver_pending(now).failed == 1
+    assert WebhookDelivery.objects.get(alert_key="b").last_error == "HTTP 404"
+
+
+def test_url_outside_the_allow_list_is_refused_and_never_requested(receiver: Receiver, settings) -> None:
+    settings.ALERT_WEBHOOK_ALLOW_LOOPBACK = False
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["hooks.slack.com"]
+    now = timezone.now()
+    raise_alert("a", "A", "x", now=now)
+    assert deliver_pending(now).failed == 1
+    row = WebhookDelivery.objects.get()
+    assert row.status == "failed"
+    assert "ALERT_WEBHOOK_ALLOW_LOOPBACK" in row.last_error and "loopback host '127.0.0.1'" in row.last_error
+    settings.ALERT_WEBHOOK_URL = "http://10.0.0.5/hook"
+    raise_alert("b", "B", "x", now=now)
+    deliver_pending(now)
+    assert "host '10.0.0.5' is not in ALERT_WEBHOOK_ALLOWED_HOSTS (hooks.slack.com)" in \
+        WebhookDelivery.objects.get(alert_key="b").last_error
+    assert receiver.requests == []
+
+
+def test_no_url_no_rows(settings) -> None:
+    settings.ALERT_WEBHOOK_URL = ""
+    raise_alert("a", "A", "x", now=timezone.now())
+    assert WebhookDelivery.objects.count() == 0
+
+
+def test_an_allowed_name_that_resolves_to_an_internal_address_is_refused_at_connect(receiver: Receiver,
+                                                                                     settings) -> None:
+    # "localhost" is on the list, but it resolves to 127.0.0.1: the guarded session refuses to connect there.
+    settings.ALERT_WEBHOOK_ALLOW_LOOPBACK = False
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS = ["localhost"]
+    settings.ALERT_WEBHOOK_URL = receiver.url.replace("127.0.0.1", "localhost") + "/hook"
+    now = timezone.now()
+    raise_alert("a", "A", "x", now=now)
+    assert deliver_pending(now).failed == 1
+    assert "resolves to the loopback address" in WebhookDelivery.objects.get().last_error
+    assert receiver.requests == []
