@@ -45,6 +45,15 @@ class AlertKind(StrEnum):
     PAGE_DRIFT = "page_drift"  # facts: parser_key, court, url, rows, previous_rows, previous_date (None: no run)
     ROW_UNREADABLE = "row_unreadable"  # facts: parser_key, court, signature
     MAIL_DOWN = "mail_down"  # facts: error
+    # The watch's findings (poradnia/monitoring/watch.py):
+    NO_WORKER = "watch_no_worker"  # facts: task_queue, workers, min_workers, last_poll (None: none seen)
+    BACKLOG = "watch_backlog"  # facts: task_queue, backlog, workflow, activity, max, age_s
+    START_LATENCY = "watch_start_latency"  # facts: task_queue, waited_s, max_s
+    SCHEDULE_MISSING = "watch_schedule_missing"  # facts: schedule
+    SCHEDULE_PAUSED = "watch_schedule_paused"  # facts: schedule, days, since, note, max_days, by
+    SCHEDULE_RUNS = "watch_schedule_runs"  # facts: schedule, what ("skipped" | "missed"), delta, at, total
+    MAIL_STUCK = "watch_mail_stuck"  # facts: pending, stuck, stuck_min, refused, oldest, last_error
+    TEMPORAL_DOWN = "watch_temporal_down"  # facts: address, namespace, reason
 
 
 @dataclass
