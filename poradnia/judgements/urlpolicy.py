@@ -213,16 +213,23 @@ class _GuardedConnectionMixin:
             if (refusal := self.policy.address_refusal(self.host, address)) is not None:
                 raise ForbiddenAddress(self.host, refusal)
         error: OSError | None = None
+        exchange = getattr(_current, "exchange", None)
         for address in addresses:
+            timeout = self.timeout
+            if exchange is not None:  # each address gets the connect timeout, all of them what the deadline leaves
+                remaining = exchange.deadline - time.monotonic()
+                if remaining <= 0:
+                    error = TimeoutError("the exchange's deadline passed")
+                    break
+                timeout = remaining if not isinstance(timeout, int | float) else min(timeout, remaining)
             try:
                 # On the checked literal: no second lookup that could answer differently.
                 sock = urllib3_connection.create_connection(
-                    (address, self.port), self.timeout, source_address=self.source_address,
+                    (address, self.port), timeout, source_address=self.source_address,
                     socket_options=self.socket_options)
             except OSError as exc:
                 error = exc
                 continue
-            exchange = getattr(_current, "exchange", None)
             if exchange is not None:
                 exchange.register(sock)
             return sock

@@ -19,7 +19,7 @@ from django.utils import timezone
 from poradnia.contracts import EmailKind, SendSummary
 from poradnia.outbox.services import RelayUnavailable, send_pending
 
-from .alerts import raise_alert, resolve_alert
+from .alerts import AlertKind, raise_alert, resolve_alert
 from .webhook import deliver_pending
 
 MAIL_DOWN_KEY = "outbox:mail-not-going-out"
@@ -42,7 +42,8 @@ def send_and_watch(*, kinds: Iterable[str] | None = None, on_progress: Callable[
         raise_alert(MAIL_DOWN_KEY, "E-mail is not going out",
                     f"The mail server refuses every e-mail ({exc}). Nothing is lost: every e-mail stays pending "
                     "and goes out, once, when the server takes mail again. Check the relay's settings "
-                    "(EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_USE_TLS) and its logs.", now=timezone.now())
+                    "(EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_USE_TLS) and its logs.", now=timezone.now(),
+                    kind=AlertKind.MAIL_DOWN, facts={"error": str(exc)})
         raise
     if result.sent > sent_before:
         resolve_alert(MAIL_DOWN_KEY, now=timezone.now())

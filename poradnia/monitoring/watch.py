@@ -41,7 +41,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from poradnia.outbox.models import OutboxEmail
 
-from .alerts import ALERT_KIND, raise_alert, resolve_alert
+from .alerts import ALERT_KIND, AlertKind, raise_alert, resolve_alert
 from .mail import MAIL_DOWN_KEY
 from .models import Alert, WatchCheck, WatchCounter, WebhookDelivery
 
@@ -66,6 +66,8 @@ class Finding:
     title: str
     message: str
     severity: str = Alert.Severity.ERROR
+    kind: str = ""  # AlertKind: the e-mail's wording in its language, filled in from ``facts``
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,7 +198,9 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
         result.findings.append(Finding(key, title, (
             f"{summary}; WATCH_MIN_WORKERS is {settings.WATCH_MIN_WORKERS}; {last}. Scheduled runs are waiting and "
             "nothing is processed: start the worker (docker compose up -d worker, or python worker.py) and check its "
-            "logs for the reason it stopped.")))
+            "logs for the reason it stopped."), kind=AlertKind.NO_WORKER,
+            facts={"task_queue": task_queue, "workers": workers, "min_workers": settings.WATCH_MIN_WORKERS,
+                   "last_poll": f"{max(seen):%Y-%m-%d %H:%M:%S}" if seen else None}))
     return result
 
 
@@ -217,12 +221,17 @@ def evaluate_backlog(facts: QueueFacts, probe: ProbeFacts, task_queue: str, now:
         result.findings.append(Finding(backlog_key, f"{backlog} tasks wait in task queue {task_queue}", (
             f"{parts[0]} (WATCH_BACKLOG_MAX {settings.WATCH_BACKLOG_MAX}); the oldest waits {age:.0f} s. "
             "The workers cannot keep up: start more workers or look for a run that floods the queue."),
-            severity=Alert.Severity.WARNING))
+            severity=Alert.Severity.WARNING, kind=AlertKind.BACKLOG,
+            facts={"task_queue": task_queue, "backlog": backlog, "workflow": facts.backlog.get("workflow", 0),
+                   "activity": facts.backlog.get("activity", 0), "max": settings.WATCH_BACKLOG_MAX,
+                   "age_s": f"{age:.0f}"}))
     if waited > settings.WATCH_START_LATENCY_S:
         result.findings.append(Finding(latency_key, f"work waits {waited:.0f} s for a worker on {task_queue}", (
             f"The watch's probe activity waited {waited:.0f} s before a worker started it (WATCH_START_LATENCY_S "
             f"{settings.WATCH_START_LATENCY_S:.0f}). Workers are missing, stuck or all slots are busy."),
-            severity=Alert.Severity.WARNING))
+            severity=Alert.Severity.WARNING, kind=AlertKind.START_LATENCY,
+            facts={"task_queue": task_queue, "waited_s": f"{waited:.0f}",
+                   "max_s": f"{settings.WATCH_START_LATENCY_S:.0f}"}))
     return result
 
 
@@ -265,7 +274,8 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
             states.append(f"{s.schedule_id} missing")
             result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
                 f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
-                "has none: its job never runs. Run: python manage.py sync_schedules")))
+                "has none: its job never runs. Run: python manage.py sync_schedules"),
+                kind=AlertKind.SCHEDULE_MISSING, facts={"schedule": s.schedule_id}))
             continue
         if s.paused:
             seen = WatchCounter.objects.get_or_create(key=f"paused:{s.schedule_id}", defaults={"since": now})[0]
@@ -280,7 +290,9 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"(WATCH_PAUSED_DAYS {settings.WATCH_PAUSED_DAYS:g}). Note: {s.note or '(none)'}."
                     + (f" Paused by {by} in the admin." if by else "")
                     + f" If the reason is gone: python manage.py schedules unpause {s.schedule_id}",
-                    severity=Alert.Severity.WARNING))
+                    severity=Alert.Severity.WARNING, kind=AlertKind.SCHEDULE_PAUSED,
+                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": f"{since:%Y-%m-%d %H:%M}",
+                           "note": s.note, "max_days": f"{settings.WATCH_PAUSED_DAYS:g}", "by": by}))
         else:
             WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
             states.append(f"{s.schedule_id} active")
@@ -292,7 +304,10 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"{base}:{kind}", f"schedule {s.schedule_id}: {counter.delta} run(s) {what}",
                     f"{counter.delta} run(s) of {s.schedule_id} were {what} around {counter.changed_at:%Y-%m-%d %H:%M} "
                     f"UTC ({value} in all). Check the job's last runs on the Background jobs page; start a missed run "
-                    f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING))
+                    f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING,
+                    kind=AlertKind.SCHEDULE_RUNS,
+                    facts={"schedule": s.schedule_id, "what": kind, "delta": counter.delta,
+                           "at": f"{counter.changed_at:%Y-%m-%d %H:%M}", "total": value}))
     result.summary = ", ".join(states) or "no schedules declared"
     return result
 
@@ -314,7 +329,12 @@ def evaluate_mail(now: datetime) -> CheckResult:
         result.findings.append(Finding(MAIL_ALERT_KEY, "E-mail is not going out", (
             f"Outbox: {summary}; {detail}. E-mails to case staff (and the alert e-mails) wait in the outbox. Check "
             "the mail relay (EMAIL_HOST, EMAIL_PORT, credentials) and the worker logs; pending rows go out by "
-            "themselves once it answers, refused ones are listed under Outbox with the reason.")))
+            "themselves once it answers, refused ones are listed under Outbox with the reason."),
+            kind=AlertKind.MAIL_STUCK,
+            facts={"pending": pending.count(), "stuck": stuck_count,
+                   "stuck_min": f"{settings.WATCH_OUTBOX_STUCK_MIN:g}", "refused": failed_recent,
+                   "oldest": f"{oldest[0]:%Y-%m-%d %H:%M}" if oldest else None,
+                   "last_error": (oldest[1] or "-") if oldest else None}))
     elif _mail_alert_unconfirmed(pending):
         result.keep = frozenset({MAIL_ALERT_KEY})
     return result
@@ -367,7 +387,9 @@ def temporal_failure(exc: BaseException, address: str) -> CheckResult:
                          prefixes=(f"{WATCH_PREFIX}temporal",))
     result.findings.append(Finding(f"{WATCH_PREFIX}temporal", f"Temporal at {address} does not answer", (
         f"The watch cannot reach Temporal at {address} (namespace {settings.TEMPORAL_NAMESPACE}): {reason}. No job "
-        "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database.")))
+        "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database."),
+        kind=AlertKind.TEMPORAL_DOWN,
+        facts={"address": address, "namespace": settings.TEMPORAL_NAMESPACE, "reason": reason}))
     return result
 
 
@@ -376,7 +398,8 @@ def apply(results: list[CheckResult], now: datetime) -> None:
     for result in results:
         found = {f.key for f in result.findings}
         for finding in result.findings:
-            raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity)
+            raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity,
+                        kind=finding.kind, facts=finding.facts)
         if not result.failed:
             for key in Alert.objects.filter(resolved_at__isnull=True).values_list("dedupe_key", flat=True):
                 if key.startswith(result.prefixes) and key not in found and key not in result.keep:

@@ -58,7 +58,8 @@ from .queueing import stored_headers
 
 log = logging.getLogger(__name__)
 
-ADDRESS = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+# A quoted local part ("jan kowalski"@example.org, valid for Django) or a plain one, then the domain.
+ADDRESS = re.compile(r"(?:\"(?:[^\"\\]|\\.)*\"|[^\s<>\"'(),;:\[\]]+)@[^\s<>\"'(),;:\[\]]+")
 # A refused recipient whose reply names relaying or authentication: the relay refuses *us*
 # (Postfix "554 5.7.1 Relay access denied", sendmail "550 5.7.1 Relaying denied", Exchange
 # "550 5.7.54 Unable to relay", "530 5.7.0 Authentication required"), not this address.
@@ -105,6 +106,15 @@ def enqueue(*, key: str, kind: str, to: str, subject: str, body: str, html_body:
 def redact(text: str) -> str:
     """``text`` with every e-mail address replaced: for anything that leaves the row (logs, Temporal)."""
     return ADDRESS.sub("<address>", text)
+
+
+def _public_key(row: OutboxEmail) -> str:
+    """The row's key for logs and summaries: its own recipient masked first, however malformed it is
+    (an alert key carries the admin's address; ``zofia tajna@example.org`` is no address to the pattern)."""
+    key = row.key
+    for to in {row.to, row.to.strip()} - {""}:
+        key = key.replace(to, "<address>")
+    return redact(key)
 
 
 def lease_seconds() -> float:
@@ -355,9 +365,9 @@ def _fail(row: OutboxEmail, owner: str, reason: str, detail: str, summary: SendS
     _mine(row.pk, owner).update(status=OutboxEmail.Status.FAILED, attempts=row.attempts + 1,
                                 last_error=f"{reason}: {detail}"[:2000], failed_at=timezone.now(),
                                 lease_until=None, lease_owner="", next_attempt_at=None)
-    log.warning("outbox row %s (%s) failed for good: %s", row.pk, redact(row.key), reason)
+    log.warning("outbox row %s (%s) failed for good: %s", row.pk, _public_key(row), reason)
     summary.failed += 1
-    summary.failures.append(redact(row.key))
+    summary.failures.append(_public_key(row))
 
 
 def _defer(row: OutboxEmail, owner: str, verdict: Verdict, summary: SendSummary) -> None:
@@ -370,7 +380,7 @@ def _defer(row: OutboxEmail, owner: str, verdict: Verdict, summary: SendSummary)
                                 next_attempt_at=timezone.now() + timedelta(seconds=delay),
                                 last_error=f"{verdict.reason}: {verdict.detail}"[:2000],
                                 lease_until=None, lease_owner="")
-    log.info("outbox row %s (%s) deferred %.0f s after attempt %d: %s", row.pk, redact(row.key), delay, attempts,
+    log.info("outbox row %s (%s) deferred %.0f s after attempt %d: %s", row.pk, _public_key(row), delay, attempts,
              verdict.reason)
 
 

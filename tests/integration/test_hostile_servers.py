@@ -11,6 +11,7 @@ import pytest
 from poradnia.judgements.fetcher import FetchError, fetch_court_page
 from poradnia.judgements.urlpolicy import UrlPolicy
 from tests.support.httpservers import header_dripper, redirect_server
+from tests.support.urlpolicy import LoopbackOnly
 
 LIMITS = {"user_agent": "poradnia-tests", "connect_timeout": 0.5, "read_timeout": 2.0, "total_timeout": 1.0,
           "max_bytes": 1_000_000}
@@ -125,3 +126,88 @@ def test_an_ip_literal_on_the_list_is_reachable_even_when_private() -> None:
     mirror = UrlPolicy.of(["10.0.0.7"], setting="WEBHOOK_ALLOWED_HOSTS")
     assert mirror.refusal("http://10.0.0.7/") is None and mirror.address_refusal("10.0.0.7", "10.0.0.7") is None
     assert "WEBHOOK_ALLOWED_HOSTS" in (mirror.refusal("http://10.0.0.8/") or "")
+
+
+# Other spellings of an inside address: numeric and octal IPv4, IPv6 (mapped) literals, user info before the host.
+INSIDE = [
+    "http://2852039166/",  # 169.254.169.254 as one decimal number
+    "http://0251.0376.0251.0376/",  # ... in octal
+    "http://0xa9fea9fe/",  # ... in hex
+    "http://169.254.43518/",  # ... as a.b.c
+    "http://[::ffff:169.254.169.254]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[fe80::1%25eth0]/",
+    "http://ewokanda.nsa.gov.pl@169.254.169.254/",
+    "http://ewokanda.nsa.gov.pl:80@169.254.169.254/",
+    "http://ewokanda.nsa.gov.pl%2F@169.254.169.254/",
+    "http://2130706433/",  # 127.0.0.1 as a number: not a loopback *name*
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://[::]/",
+    "http://0/",
+]
+
+
+@pytest.mark.parametrize("url", INSIDE)
+@pytest.mark.parametrize("policy", [PRODUCTION, DEBUG], ids=["production", "debug"])
+def test_other_spellings_of_inside_addresses_are_refused(url: str, policy: UrlPolicy) -> None:
+    assert policy.refusal(url) is not None
+    error = fetch_error(url, policy)
+    assert (error.kind, error.retryable) == ("forbidden_url", False)
+
+
+@pytest.mark.parametrize("url", INSIDE)
+def test_other_spellings_of_inside_addresses_are_refused_as_redirect_targets(url: str) -> None:
+    with redirect_server() as (base, seen):
+        with pytest.raises(FetchError) as error:  # LoopbackOnly: were the policy broken, nothing leaves
+            fetch_court_page(f"{base}?to={quote(url)}", **LIMITS, session=LoopbackOnly(),  # type: ignore[arg-type]
+                             url_policy=DEBUG)
+    assert (error.value.kind, error.value.url) == ("forbidden_url", url) and len(seen) == 1
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0177.0.0.1", "127.1"])
+def test_a_numeric_spelling_even_on_the_list_is_checked_where_it_connects(host: str) -> None:
+    """The resolver reads these as 127.0.0.1: listing the spelling does not make it a loopback name."""
+    listed = UrlPolicy.of([host], allow_loopback=True)
+    with redirect_server() as (base, seen):
+        port = base.rsplit(":", 1)[1].rstrip("/")
+        assert listed.refusal(f"http://{host}:{port}/") is None  # the URL check lets it through ...
+        error = fetch_error(f"http://{host}:{port}/", listed)
+    assert error.kind == "forbidden_url" and "loopback address 127.0.0.1" in str(error)
+    assert seen == []  # ... the connection is never made
+
+
+def test_the_deadline_covers_connecting_to_a_name_with_many_silent_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name resolving to four addresses that never answer a SYN (listeners with a full backlog): each
+    gets the connect timeout, but all of them together only what is left of the total deadline."""
+    listeners, fillers = [], []
+    port = 0
+    for n in range(2, 6):
+        listener = socket.socket()
+        listener.bind((f"127.0.0.{n}", port))
+        port = listener.getsockname()[1]
+        listener.listen(0)
+        listeners.append(listener)
+        for _ in range(3):  # fill the accept queue: further SYNs are dropped, connect() hangs
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex((f"127.0.0.{n}", port))
+            fillers.append(filler)
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host != "localhost":
+            return real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (s.getsockname()[0], port)) for s in listeners]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    try:
+        time.sleep(0.2)
+        started = time.monotonic()
+        error = fetch_error(f"http://localhost:{port}/", connect_timeout=1.0, total_timeout=1.5)
+        elapsed = time.monotonic() - started
+    finally:
+        for s in listeners + fillers:
+            s.close()
+    assert error.kind == "timeout", error
+    assert elapsed < 1.5 + 1.0, elapsed  # not 4 x 1 s

@@ -10,6 +10,7 @@ never send one row.
 from __future__ import annotations
 
 import logging
+import smtplib
 import threading
 import time
 from collections import Counter
@@ -373,3 +374,43 @@ def test_no_error_kind_puts_an_address_in_an_exception_a_summary_or_a_log_line(
     texts.append(our_log(caplog))
     no_address_in("\n".join(texts), [*ADDRESSES, bad])
     assert "failed for good" in texts[-1] and "refuses to send" in texts[-1]  # the lines were written
+
+
+@pytest.mark.django_db
+def test_no_address_leaks_from_421_non_smtp_errors_or_addresses_the_pattern_does_not_know(
+    smtp: SmtpReceiver, settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The remaining error paths: a 421 to a recipient, an unexpected library error quoting the address, and keys naming
+    addresses that are no address to a pattern (a quoted local part, a space, a display name)."""
+    caplog.set_level(logging.INFO)
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    odd = ['"jan tajny"@example.org', "zofia tajna@example.org", "Ola Tajemnicza <ola.tajna@example.org>"]
+    texts: list[str] = []
+
+    queue(ADDRESSES)
+    smtp.handler.rcpt_reply = "421 4.3.2 <{address}>: service shutting down"
+    with pytest.raises(RelayUnavailable) as refused:
+        send_pending(kinds=[KIND])
+    texts.append(f"{refused.value!r} {refused.value.__cause__!r} {refused.value.__context__!r}")
+    assert {r.status for r in rows().values()} == {OutboxEmail.Status.PENDING}  # the server's, not the rows'
+    smtp.handler.rcpt_reply = None
+
+    OutboxEmail.objects.all().delete()
+    queue([ADDRESSES[0], *odd])
+    real = smtplib.SMTP.sendmail
+
+    def sendmail(self, from_addr, to_addrs, msg, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if ADDRESSES[0] in to_addrs:  # a library error that quotes what it could not handle
+            raise ValueError(f"cannot encode the envelope of <{ADDRESSES[0]}>")
+        return real(self, from_addr, to_addrs, msg, *args, **kwargs)
+
+    monkeypatch.setattr(smtplib.SMTP, "sendmail", sendmail)
+    summary = send_and_watch(kinds=[KIND])
+    texts += [repr(summary), our_log(caplog)]
+
+    broken = rows()[ADDRESSES[0]]
+    assert broken.status == OutboxEmail.Status.FAILED and "ValueError (unexpected)" in broken.last_error
+    assert summary.failed == 4 and len(summary.failures) == 4
+    no_address_in("\n".join(texts), ADDRESSES)
+    for secret in ("jan tajny", "zofia", "Tajemnicza", "ola.tajna"):
+        assert secret not in "\n".join(texts), secret
