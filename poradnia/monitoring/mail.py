@@ -23,7 +23,7 @@ from .alerts import AlertKind, raise_alert, resolve_alert
 from .webhook import deliver_pending
 
 MAIL_DOWN_KEY = "outbox:mail-not-going-out"
-WEBHOOKS_PER_SEND = 5  # bounded: each POST may take ALERT_WEBHOOK_TIMEOUT_S inside a heartbeating activity
+WEBHOOKS_PER_SEND = 3  # bounded: each POST may take ALERT_WEBHOOK_TIMEOUT_S (10 s) before the first heartbeat (60 s)
 log = logging.getLogger(__name__)
 
 
