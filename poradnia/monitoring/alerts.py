@@ -54,6 +54,7 @@ class AlertKind(StrEnum):
     SCHEDULE_RUNS = "watch_schedule_runs"  # facts: schedule, what ("skipped" | "missed"), delta, at, total
     MAIL_STUCK = "watch_mail_stuck"  # facts: pending, stuck, stuck_min, refused, oldest, last_error
     TEMPORAL_DOWN = "watch_temporal_down"  # facts: address, namespace, reason
+    WEBHOOK_FAILING = "watch_webhook"  # facts: host, pending, retrying, retried_min, failed, last_error
 
 
 @dataclass

@@ -39,6 +39,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from poradnia.contracts import first_line
 from poradnia.outbox.models import OutboxEmail
 
 from .alerts import ALERT_KIND, AlertKind, raise_alert, resolve_alert
@@ -377,12 +378,15 @@ def evaluate_webhook(now: datetime) -> CheckResult:
             f"Webhook: {result.summary}; last error: {latest}. Alerts still go by e-mail to ADMINS, but not to the "
             "chat. Check ALERT_WEBHOOK_URL (a revoked hook answers 403, 404 or 410), ALERT_WEBHOOK_ALLOWED_HOSTS, "
             "and the rows under Monitoring -> Webhook deliveries, which say why each failed."),
-            severity=Alert.Severity.WARNING))
+            severity=Alert.Severity.WARNING, kind=AlertKind.WEBHOOK_FAILING,
+            facts={"host": host, "pending": rows.filter(status=WebhookDelivery.Status.PENDING).count(),
+                   "retrying": retrying_count, "retried_min": WEBHOOK_RETRYING_ALERT, "failed": failed_count,
+                   "last_error": latest}))
     return result
 
 
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = first_line(exc)
     result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
                          prefixes=(f"{WATCH_PREFIX}temporal",))
     result.findings.append(Finding(f"{WATCH_PREFIX}temporal", f"Temporal at {address} does not answer", (

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from devtools.smtp import SmtpReceiver
 from poradnia.monitoring.alerts import ALERT_KIND
-from poradnia.monitoring.models import Alert
+from poradnia.monitoring.models import Alert, WebhookDelivery
 from poradnia.monitoring.watch import (
     CheckResult,
     ProbeFacts,
@@ -24,6 +24,7 @@ from poradnia.monitoring.watch import (
     evaluate_mail,
     evaluate_pollers,
     evaluate_schedules,
+    evaluate_webhook,
     temporal_failure,
 )
 from poradnia.outbox.models import OutboxEmail
@@ -49,7 +50,10 @@ def every_watch_finding(settings) -> list[CheckResult]:
     row = OutboxEmail.objects.create(key="stuck", kind="event_reminder", to="lawyer@example.org", subject="s",
                                      body="b", last_error="451 4.3.0 Try later")
     OutboxEmail.objects.filter(pk=row.pk).update(created=now - timedelta(hours=2))
-    return [evaluate_pollers(queue, "poradnia", now),
+    settings.ALERT_WEBHOOK_URL = "https://hooks.example.org/services/secret-token"
+    WebhookDelivery.objects.create(key="revoked", alert_key="a", payload={"text": "x"}, status="failed", attempts=1,
+                                   next_attempt_at=now, created=now - timedelta(minutes=5), last_error="HTTP 410")
+    return [evaluate_pollers(queue, "poradnia", now), evaluate_webhook(now),
             evaluate_backlog(queue, ProbeFacts(running_since=now - timedelta(seconds=600)), "poradnia", now),
             schedules, evaluate_mail(now), temporal_failure(RuntimeError("connection refused"), "temporal:7233")]
 
@@ -74,6 +78,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
         "[Poradnia ostrzeżenie] Harmonogram event-reminders: pominięte uruchomienia (poprzednie jeszcze trwało): 2",
         "[Poradnia błąd] E-maile nie są wysyłane",
         "[Poradnia błąd] Temporal pod adresem temporal:7233 nie odpowiada",
+        "[Poradnia ostrzeżenie] Webhook alertów (hooks.example.org) nie przyjmuje wiadomości",
     }
     # The dedupe keys and the admin's English record are the watch's own.
     assert Alert.objects.get(dedupe_key="watch:schedule:retention:missing").title == (
@@ -86,6 +91,9 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
     assert "ostatni błąd: 451 4.3.0 Try later." in mails["[Poradnia błąd] E-maile nie są wysyłane"]
     assert "Uruchom: python manage.py sync_schedules" in mails[
         "[Poradnia błąd] Harmonogramu retention nie ma w Temporalu"]
+    webhook = mails["[Poradnia ostrzeżenie] Webhook alertów (hooks.example.org) nie przyjmuje wiadomości"]
+    assert "odrzuconych od ostatniej przyjętej: 1" in webhook and "ostatni błąd: HTTP 410." in webhook
+    assert "secret-token" not in "".join(mails.values())  # a hook's path is its secret
     assert "(przestrzeń nazw default): connection refused." in mails[
         "[Poradnia błąd] Temporal pod adresem temporal:7233 nie odpowiada"]
 
