@@ -20,13 +20,14 @@ def record_run_start(input: RunRecord) -> None:
 
 @activity.defn(name="record_run_end")
 def record_run_end(input: RunRecord) -> int:
-    """Closes the run and raises or resolves its alert; returns how many alert e-mails were queued."""
+    """Closes the run and raises or resolves its alert; returns how many alert notifications (e-mails and
+    webhook POSTs) were queued: the workflow then runs the sending step, which sends both."""
     raised = record_end(job=input.job, workflow_id=input.workflow_id, run_id=input.run_id,
                         started=parse_aware(input.started, "started"),
                         finished=parse_aware(input.finished or input.started, "finished"),
                         status=input.status, summary=input.summary, error=input.error, alert=input.alert)
     count("poradnia_alerts_raised", sum(r.new for r in raised))
-    return sum(r.emails_queued for r in raised)
+    return sum(r.emails_queued + r.webhooks_queued for r in raised)
 
 
 @activity.defn(name="check_court_page")

@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import time
 from pathlib import Path
 from typing import Any
+
+from devtools.rss import peak_rss_mb, reset_peak_rss
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=1000)
-
-
-def _reset_peak_rss() -> bool:
-    """Start the peak-RSS figure from now (Linux: writing 5 to clear_refs resets VmHWM), so the bulk load's
-    memory is not counted as the purge's."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss_mb(reset: bool) -> float:
-    if reset:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -51,12 +34,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         queries += 1
         return execute(sql, params, many, context)
 
-    reset = _reset_peak_rss()
+    reset = reset_peak_rss()
     started = time.perf_counter()
     with override_settings(DEBUG=False), connection.execute_wrapper(count):
         result = purge(now, batch_size=args.batch_size)
     seconds = time.perf_counter() - started
     return {"rows": sum(made.values()), "seconds": round(seconds, 2), "sql_queries": queries,
             "batches": result.batches, "batch_size": args.batch_size, "deleted": result.deleted,
-            "scrubbed_emails": result.scrubbed_emails, "peak_rss_mb": _peak_rss_mb(reset),
+            "scrubbed_emails": result.scrubbed_emails, "peak_rss_mb": peak_rss_mb(reset),
             "database": connection.vendor}

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import gc
 import random
-import resource
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -25,6 +23,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from devtools.rss import peak_rss_mb, reset_peak_rss
 from poradnia.cases.models import Case
 from poradnia.events.models import Event
 from poradnia.events.reminders import MAX_LEAD, PAGE_SIZE, queue_event_reminders
@@ -42,10 +41,10 @@ def create_reminder_dataset(events: int, staff: int, now: datetime, *, seed: int
         client = User.objects.create(username=f"bench-client-{seed}", password=password)
         User.objects.bulk_create(
             [User(username=f"bench-mgmt-{seed}-{i}", email=f"mgmt{i}@example.org", password=password,
-                  notify_unassigned_letter=True, event_reminder_time=LEADS[i % 3]) for i in range(3)])
+                  is_staff=True, notify_unassigned_letter=True, event_reminder_time=LEADS[i % 3]) for i in range(3)])
         lawyers = User.objects.bulk_create(
             [User(username=f"bench-staff-{seed}-{i}", email=f"staff{i}@example.org", password=password,
-                  event_reminder_time=LEADS[i % len(LEADS)]) for i in range(staff)])
+                  is_staff=True, event_reminder_time=LEADS[i % len(LEADS)]) for i in range(staff)])
         lawyer_ids = [user.pk for user in lawyers]  # SQLite >= 3.35 and PostgreSQL return bulk-insert ids
 
     n_cases = max(1, events // 10)
@@ -73,23 +72,6 @@ def create_reminder_dataset(events: int, staff: int, now: datetime, *, seed: int
     return {"events": events, "staff": staff, "cases": n_cases}
 
 
-def _reset_peak_rss() -> bool:
-    """Reset the kernel's peak-RSS mark (Linux >= 4.0) so the peak measured is the job's own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss_mb(reset: bool) -> float:
-    if reset:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
-
-
 def run_reminders_benchmark(events: int, staff: int, *, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     """Build the data set, run the reminder job once, and return what it cost.
 
@@ -113,13 +95,13 @@ def run_reminders_benchmark(events: int, staff: int, *, page_size: int = PAGE_SI
         queries += 1
         return execute(sql, params, many, context)
 
-    reset = _reset_peak_rss()
+    reset = reset_peak_rss()
     started = time.perf_counter()
     with override_settings(DEBUG=False), connection.execute_wrapper(count):
         done = queue_event_reminders(now, page_size=page_size)
     seconds = time.perf_counter() - started
     return {
         "events": events, "staff": staff, "seconds": round(seconds, 2), "sql_queries": queries,
-        "peak_rss_mb": _peak_rss_mb(reset), "reminders_queued": done.sent, "skipped": done.skipped,
+        "peak_rss_mb": peak_rss_mb(reset), "reminders_queued": done.sent, "skipped": done.skipped,
         "page_size": page_size, "database": connection.vendor,
     }

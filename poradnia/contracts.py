@@ -245,7 +245,7 @@ class CourtCheck:
     rows: int = 0
     headers: list[str] = field(default_factory=list)
     error: str = ""
-    alert_emails_queued: int = 0
+    alert_emails_queued: int = 0  # alert e-mails and webhook POSTs: either makes the run send
 
 
 @dataclass

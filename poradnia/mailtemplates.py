@@ -24,6 +24,12 @@ def email_language() -> str:
     return settings.LANGUAGE_CODE.split("-")[0].split("_")[0].lower()
 
 
+def localised_template(base: str, name: str, language: str | None = None) -> Any:
+    """``<base>/<language>/<name>``, or the English one when the language has none."""
+    language = language or email_language()
+    return select_template([f"{base}/{language}/{name}", f"{base}/{FALLBACK_LANGUAGE}/{name}"])
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -39,10 +45,8 @@ class EmailTemplates:
 
     @classmethod
     def load(cls, base: str, language: str | None = None) -> EmailTemplates:
-        language = language or email_language()
-
         def pick(name: str) -> Any:
-            return select_template([f"{base}/{language}/{name}", f"{base}/{FALLBACK_LANGUAGE}/{name}"])
+            return localised_template(base, name, language)
 
         return cls(subject=pick("subject.txt"), text=pick("body.txt"), html=pick("body.html"))
 

@@ -5,7 +5,7 @@ Rules (the legacy ``send_event_reminders`` command's, with the legacy system's r
 * candidate events are those with ``time >= now - 7 days`` (7 days is the largest lead time; the
   job also skips events at or after ``now + 7 days``, for which no lead can be due yet);
 * events of closed cases are never reminded of;
-* an event's recipients are the staff of its case, **plus** the management users with
+* an event's recipients are the staff of its case who are staff users (``is_staff``), **plus** the management users with
   ``notify_unassigned_letter`` when no one on the case can send to the client: the case has no staff,
   or only volunteers (``CaseStaff.can_send_to_client`` off), or the ones who could are deactivated;
   someone who is both staff and management is reminded once;
@@ -154,7 +154,9 @@ def _process_page(
 
         staff: dict[int, list[Recipient]] = defaultdict(list)
         someone_can_send: set[int] = set()  # cases on which an active member may write to the client
-        rows = (CaseStaff.objects.filter(case_id__in=case_ids)
+        # Case notifications go to staff users only (the legacy command's ``is_staff`` filter): a member who
+        # is no longer a staff user is neither reminded nor counted as able to write to the client.
+        rows = (CaseStaff.objects.filter(case_id__in=case_ids, user__is_staff=True)
                 .order_by("case_id", "user_id")
                 .values_list("case_id", "user_id", "user__email", "user__event_reminder_time",
                              "user__is_active", "can_send_to_client"))

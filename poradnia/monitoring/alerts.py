@@ -9,25 +9,52 @@ cooldown decides alone whether there is an n+1-th. The e-mail is rendered from
 ADMINS is never mailed (``enqueue`` refuses it). The webhook gets the e-mail's subject, the alert's
 text and its key; its rows are POSTed by ``poradnia.monitoring.webhook.deliver_pending`` (the watch
 runs it every round), not through SMTP: the "mail is not going out" alert still reaches the operators.
+
+``title`` and ``message`` are the alert's English record (the admin's *Alerts*). An alert raised
+with a ``kind`` and its ``facts`` is worded, in its e-mail and webhook text, in the e-mail's language
+by ``monitoring/email/alert/<language>/title.txt`` and ``message.txt``; a kind without a wording there
+(or no kind) is sent with the English title and message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from poradnia.contracts import WARSAW, EmailKind
-from poradnia.mailtemplates import EmailTemplates
+from poradnia.mailtemplates import EmailTemplates, localised_template
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
 
 ALERT_KIND = EmailKind.ALERT
 TEMPLATES = "monitoring/email/alert"
+
+
+class AlertKind(StrEnum):
+    """What an alert is about: picks its wording in the e-mail's language (its ``facts`` fill it in)."""
+
+    JOB_FAILED = "job_failed"  # facts: job, status, workflow_id, run_id, details
+    PAGE_UNPARSABLE = "page_unparsable"  # facts: parser_key, court, url, error
+    PAGE_DRIFT = "page_drift"  # facts: parser_key, court, url, rows, previous_rows, previous_date (None: no run)
+    ROW_UNREADABLE = "row_unreadable"  # facts: parser_key, court, signature
+    MAIL_DOWN = "mail_down"  # facts: error
+    # The watch's findings (poradnia/monitoring/watch.py):
+    NO_WORKER = "watch_no_worker"  # facts: task_queue, workers, min_workers, last_poll (None: none seen)
+    BACKLOG = "watch_backlog"  # facts: task_queue, backlog, workflow, activity, max, age_s
+    START_LATENCY = "watch_start_latency"  # facts: task_queue, waited_s, max_s
+    SCHEDULE_MISSING = "watch_schedule_missing"  # facts: schedule
+    SCHEDULE_PAUSED = "watch_schedule_paused"  # facts: schedule, days, since, note, max_days, by
+    SCHEDULE_RUNS = "watch_schedule_runs"  # facts: schedule, what ("skipped" | "missed"), delta, at, total
+    MAIL_STUCK = "watch_mail_stuck"  # facts: pending, stuck, stuck_min, refused, oldest, last_error
+    TEMPORAL_DOWN = "watch_temporal_down"  # facts: address, namespace, reason
+    WEBHOOK_FAILING = "watch_webhook"  # facts: host, pending, retrying, retried_min, failed, last_error
 
 
 @dataclass
@@ -39,7 +66,8 @@ class Raised:
 
 
 def raise_alert(key: str, title: str, message: str, *, now: datetime,
-                severity: str = Alert.Severity.ERROR) -> Raised:
+                severity: str = Alert.Severity.ERROR, kind: str = "",
+                facts: Mapping[str, object] | None = None) -> Raised:
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -61,8 +89,9 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
         cooldown = timedelta(seconds=settings.ALERT_COOLDOWN_S)
         if alert.last_emailed_at is None or now - alert.last_emailed_at >= cooldown:
             number = alert.email_count + 1
+            worded_title, worded_message = _worded(kind, facts, title, message)
             rendered = EmailTemplates.load(TEMPLATES).render({
-                "severity": alert.severity, "title": title, "message": message, "key": key,
+                "severity": alert.severity, "title": worded_title, "message": worded_message, "key": key,
                 "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
                 "occurrences": alert.occurrences,
             })
@@ -70,8 +99,8 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
                 queued += enqueue(key=f"alert:{key}:{number}:{address}", kind=ALERT_KIND, to=address,
                                   subject=rendered.subject, body=rendered.body, html_body=rendered.html_body)
             if settings.ALERT_WEBHOOK_URL:
-                webhooks += _queue_webhook(f"alert:{key}:{number}", key, webhook_text(rendered.subject, message, key),
-                                           now)
+                webhooks += _queue_webhook(f"alert:{key}:{number}", key,
+                                           webhook_text(rendered.subject, worded_message, key), now)
             alert.email_count, alert.last_emailed_at = number, now
         alert.save()
     return Raised(alert.pk, new, queued, webhooks)
@@ -90,6 +119,13 @@ def _queue_webhook(delivery_key: str, alert_key: str, text: str, now: datetime) 
                   "next_attempt_at": now},
     )
     return int(created)
+
+
+def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str) -> tuple[str, str]:
+    """The title and message in the e-mail's language (plain text: the HTML body escapes them)."""
+    context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
+    worded_title = " ".join(localised_template(TEMPLATES, "title.txt").render(context).split())
+    return worded_title, localised_template(TEMPLATES, "message.txt").render(context).strip()
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:

@@ -15,7 +15,7 @@ from poradnia.judgements.models import Court
 from poradnia.judgements.signatures import signature_key
 from poradnia.outbox.services import TemporaryEmailError
 
-from .alerts import Raised, raise_alert, resolve_alert
+from .alerts import AlertKind, Raised, raise_alert, resolve_alert
 from .mail import send_and_watch
 from .models import Alert, CourtPageStat, JobRun
 
@@ -47,7 +47,9 @@ def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, fi
             details = error or "\n".join(
                 f"{e.get('court')}: {e.get('type')}: {e.get('message')}" for e in summary.get("errors", []))
             return [raise_alert(key, f"{job} run ended {status}", f"Run {workflow_id} / {run_id}\n{details}",
-                                now=finished)]
+                                now=finished, kind=AlertKind.JOB_FAILED,
+                                facts={"job": job, "status": status, "workflow_id": workflow_id, "run_id": run_id,
+                                       "details": details})]
         if status in CLEAN_STATUSES:
             resolve_alert(key, now=finished)
         return []
@@ -93,7 +95,9 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
         parse_key, drift_key = f"court:{court.parser_key}:parse", f"court:{court.parser_key}:drift"
         if not ok:
             if alert_parse:
-                raised.append(raise_alert(parse_key, f"{court.parser_key}: page cannot be parsed", error, now=now))
+                raised.append(raise_alert(parse_key, f"{court.parser_key}: page cannot be parsed", error, now=now,
+                                          kind=AlertKind.PAGE_UNPARSABLE,
+                                          facts={**_court_facts(court), "error": error}))
             return raised
         resolve_alert(parse_key, now=now)
         if unreadable is not None:
@@ -104,10 +108,17 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
                 drift_key, f"{court.parser_key}: page has {rows_seen} rows ({before})",
                 f"{court.name} ({court.url}) listed {rows_seen} hearings; {before}. The court may have changed "
                 "its page: check it with manage.py view_court_sessions --parser " + court.parser_key,
-                now=now, severity="warning"))
+                now=now, severity="warning", kind=AlertKind.PAGE_DRIFT,
+                facts={**_court_facts(court), "rows": rows_seen,
+                       "previous_rows": previous.rows_seen if previous else None,
+                       "previous_date": f"{previous.created:%Y-%m-%d}" if previous else None}))
         else:
             resolve_alert(drift_key, now=now)
     return raised
+
+
+def _court_facts(court: Court) -> dict[str, str]:
+    return {"parser_key": court.parser_key, "court": court.name, "url": court.url}
 
 
 def _alert_unreadable_rows(court: Court, signatures: list[str], now: datetime) -> list[Raised]:
@@ -117,7 +128,8 @@ def _alert_unreadable_rows(court: Court, signatures: list[str], now: datetime) -
     raised = [raise_alert(key, f"{court.parser_key}: hearing of {signature} cannot be read",
                           f"{court.name} lists a hearing of {signature} whose date or hour cannot be read, so it "
                           "was not synced. Check the page with manage.py view_court_sessions --parser "
-                          f"{court.parser_key}.", now=now)
+                          f"{court.parser_key}.", now=now, kind=AlertKind.ROW_UNREADABLE,
+                          facts={**_court_facts(court), "signature": signature})
               for key, signature in sorted(keys.items())]
     for key in (Alert.objects.filter(dedupe_key__startswith=prefix, resolved_at__isnull=True)
                 .exclude(dedupe_key__in=keys).values_list("dedupe_key", flat=True)):
@@ -146,7 +158,7 @@ def run_inline(*, job: str, workflow_id: str, run_id: str, body: Callable[[], R]
 
 
 def _send_alerts(raised: list[Raised]) -> None:
-    if not sum(r.emails_queued for r in raised):
+    if not sum(r.emails_queued + r.webhooks_queued for r in raised):
         return
     try:
         send_and_watch(kinds=[EmailKind.ALERT])

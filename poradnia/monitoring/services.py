@@ -14,6 +14,7 @@ from poradnia.judgements.parser import ParseError
 from poradnia.judgements.sync import fetch_and_parse
 from poradnia.metrics import count
 
+from .alerts import Raised
 from .models import CourtPageStat, HealthCheck
 from .runs import record_court_page
 
@@ -40,7 +41,7 @@ def check_court_page(court_id: int, *, run_id: str, now: datetime, last_attempt:
     count("poradnia_alerts_raised", sum(r.new for r in raised))
     error = "" if parsed.rows_seen else "the page lists no hearings"
     return CourtCheck(court.parser_key, ok=parsed.rows_seen > 0, rows=parsed.rows_seen, headers=parsed.headers,
-                      error=error, alert_emails_queued=sum(r.emails_queued for r in raised))
+                      error=error, alert_emails_queued=_notifications(raised))
 
 
 def _failed(court: Court, run_id: str, now: datetime, error: str) -> CourtCheck:
@@ -48,7 +49,7 @@ def _failed(court: Court, run_id: str, now: datetime, error: str) -> CourtCheck:
                                error=error)
     count("poradnia_alerts_raised", sum(r.new for r in raised))
     return CourtCheck(court.parser_key, ok=False, error=error,
-                      alert_emails_queued=sum(r.emails_queued for r in raised))
+                      alert_emails_queued=_notifications(raised))
 
 
 def record_health_check(temporal_ok: bool, temporal_ms: float | None, errors: list[str],
@@ -77,3 +78,8 @@ def record_health_check(temporal_ok: bool, temporal_ms: float | None, errors: li
         )
     finally:
         close_old_connections()
+
+
+def _notifications(raised: list[Raised]) -> int:
+    """Alert e-mails and webhook POSTs queued: either makes the run send (the sending step POSTs webhooks)."""
+    return sum(r.emails_queued + r.webhooks_queued for r in raised)

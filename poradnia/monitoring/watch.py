@@ -10,7 +10,9 @@ still seen) and turns what it finds into alerts it owns:
 * **schedules** - each declared schedule: missing on the server, runs skipped for overlap or missed
   past the catch-up window since the previous round, paused for more than WATCH_PAUSED_DAYS;
 * **mail** - outbox rows pending longer than WATCH_OUTBOX_STUCK_MIN or a burst of permanent
-  failures: "mail is not going out".
+  failures: "mail is not going out";
+* **webhook** - alert POSTs that failed since the webhook last accepted one, or that are still retried
+  after WEBHOOK_RETRYING_ALERT attempts: the second channel is broken (said by e-mail).
 
 An alert a check raised is resolved by the first round of that check that no longer finds it; a
 check that could not run (Temporal unreachable) leaves its alerts as they are and raises its own.
@@ -24,9 +26,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -35,17 +39,20 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from poradnia.contracts import first_line
 from poradnia.outbox.models import OutboxEmail
 
-from .alerts import ALERT_KIND, raise_alert, resolve_alert
+from .alerts import ALERT_KIND, AlertKind, raise_alert, resolve_alert
 from .mail import MAIL_DOWN_KEY
-from .models import Alert, WatchCheck, WatchCounter
+from .models import Alert, WatchCheck, WatchCounter, WebhookDelivery
 
 WATCH_PREFIX = "watch:"
 # The "mail is not going out" alert. The outbox's sending step raises the same key when the relay refuses
 # us (and resolves it on the first accepted message); the watch raises it for rows stuck or refused.
 MAIL_ALERT_KEY = MAIL_DOWN_KEY
 PROBE_WORKFLOW = "WatchProbeWorkflow"
+WEBHOOK_ALERT_KEY = f"{WATCH_PREFIX}webhook"
+WEBHOOK_RETRYING_ALERT = 3  # attempts (about two minutes of backoff) before a retried POST is news
 PROBE_TIMEOUT = timedelta(hours=1)  # a probe nobody picks up ends by itself; the next round starts another
 
 
@@ -60,6 +67,8 @@ class Finding:
     title: str
     message: str
     severity: str = Alert.Severity.ERROR
+    kind: str = ""  # AlertKind: the e-mail's wording in its language, filled in from ``facts``
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,7 +199,9 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
         result.findings.append(Finding(key, title, (
             f"{summary}; WATCH_MIN_WORKERS is {settings.WATCH_MIN_WORKERS}; {last}. Scheduled runs are waiting and "
             "nothing is processed: start the worker (docker compose up -d worker, or python worker.py) and check its "
-            "logs for the reason it stopped.")))
+            "logs for the reason it stopped."), kind=AlertKind.NO_WORKER,
+            facts={"task_queue": task_queue, "workers": workers, "min_workers": settings.WATCH_MIN_WORKERS,
+                   "last_poll": f"{max(seen):%Y-%m-%d %H:%M:%S}" if seen else None}))
     return result
 
 
@@ -211,12 +222,17 @@ def evaluate_backlog(facts: QueueFacts, probe: ProbeFacts, task_queue: str, now:
         result.findings.append(Finding(backlog_key, f"{backlog} tasks wait in task queue {task_queue}", (
             f"{parts[0]} (WATCH_BACKLOG_MAX {settings.WATCH_BACKLOG_MAX}); the oldest waits {age:.0f} s. "
             "The workers cannot keep up: start more workers or look for a run that floods the queue."),
-            severity=Alert.Severity.WARNING))
+            severity=Alert.Severity.WARNING, kind=AlertKind.BACKLOG,
+            facts={"task_queue": task_queue, "backlog": backlog, "workflow": facts.backlog.get("workflow", 0),
+                   "activity": facts.backlog.get("activity", 0), "max": settings.WATCH_BACKLOG_MAX,
+                   "age_s": f"{age:.0f}"}))
     if waited > settings.WATCH_START_LATENCY_S:
         result.findings.append(Finding(latency_key, f"work waits {waited:.0f} s for a worker on {task_queue}", (
             f"The watch's probe activity waited {waited:.0f} s before a worker started it (WATCH_START_LATENCY_S "
             f"{settings.WATCH_START_LATENCY_S:.0f}). Workers are missing, stuck or all slots are busy."),
-            severity=Alert.Severity.WARNING))
+            severity=Alert.Severity.WARNING, kind=AlertKind.START_LATENCY,
+            facts={"task_queue": task_queue, "waited_s": f"{waited:.0f}",
+                   "max_s": f"{settings.WATCH_START_LATENCY_S:.0f}"}))
     return result
 
 
@@ -259,7 +275,8 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
             states.append(f"{s.schedule_id} missing")
             result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
                 f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
-                "has none: its job never runs. Run: python manage.py sync_schedules")))
+                "has none: its job never runs. Run: python manage.py sync_schedules"),
+                kind=AlertKind.SCHEDULE_MISSING, facts={"schedule": s.schedule_id}))
             continue
         if s.paused:
             seen = WatchCounter.objects.get_or_create(key=f"paused:{s.schedule_id}", defaults={"since": now})[0]
@@ -274,7 +291,9 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"(WATCH_PAUSED_DAYS {settings.WATCH_PAUSED_DAYS:g}). Note: {s.note or '(none)'}."
                     + (f" Paused by {by} in the admin." if by else "")
                     + f" If the reason is gone: python manage.py schedules unpause {s.schedule_id}",
-                    severity=Alert.Severity.WARNING))
+                    severity=Alert.Severity.WARNING, kind=AlertKind.SCHEDULE_PAUSED,
+                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": f"{since:%Y-%m-%d %H:%M}",
+                           "note": s.note, "max_days": f"{settings.WATCH_PAUSED_DAYS:g}", "by": by}))
         else:
             WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
             states.append(f"{s.schedule_id} active")
@@ -286,7 +305,10 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"{base}:{kind}", f"schedule {s.schedule_id}: {counter.delta} run(s) {what}",
                     f"{counter.delta} run(s) of {s.schedule_id} were {what} around {counter.changed_at:%Y-%m-%d %H:%M} "
                     f"UTC ({value} in all). Check the job's last runs on the Background jobs page; start a missed run "
-                    f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING))
+                    f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING,
+                    kind=AlertKind.SCHEDULE_RUNS,
+                    facts={"schedule": s.schedule_id, "what": kind, "delta": counter.delta,
+                           "at": f"{counter.changed_at:%Y-%m-%d %H:%M}", "total": value}))
     result.summary = ", ".join(states) or "no schedules declared"
     return result
 
@@ -308,7 +330,12 @@ def evaluate_mail(now: datetime) -> CheckResult:
         result.findings.append(Finding(MAIL_ALERT_KEY, "E-mail is not going out", (
             f"Outbox: {summary}; {detail}. E-mails to case staff (and the alert e-mails) wait in the outbox. Check "
             "the mail relay (EMAIL_HOST, EMAIL_PORT, credentials) and the worker logs; pending rows go out by "
-            "themselves once it answers, refused ones are listed under Outbox with the reason.")))
+            "themselves once it answers, refused ones are listed under Outbox with the reason."),
+            kind=AlertKind.MAIL_STUCK,
+            facts={"pending": pending.count(), "stuck": stuck_count,
+                   "stuck_min": f"{settings.WATCH_OUTBOX_STUCK_MIN:g}", "refused": failed_recent,
+                   "oldest": f"{oldest[0]:%Y-%m-%d %H:%M}" if oldest else None,
+                   "last_error": (oldest[1] or "-") if oldest else None}))
     elif _mail_alert_unconfirmed(pending):
         result.keep = frozenset({MAIL_ALERT_KEY})
     return result
@@ -326,13 +353,47 @@ def _mail_alert_unconfirmed(pending) -> bool:
     return not OutboxEmail.objects.filter(status=OutboxEmail.Status.SENT, sent_at__gte=alert.last_seen).exists()
 
 
+def evaluate_webhook(now: datetime) -> CheckResult:
+    """The webhook channel itself: deliveries refused since the receiver last took one, or long retried."""
+    url = settings.ALERT_WEBHOOK_URL
+    result = CheckResult("webhook", "", prefixes=(WEBHOOK_ALERT_KEY,))
+    rows = WebhookDelivery.objects.all()
+    last_sent = rows.filter(status=WebhookDelivery.Status.SENT).aggregate(last=Max("sent_at"))["last"]
+    failed = rows.filter(status=WebhookDelivery.Status.FAILED,
+                         created__gte=now - timedelta(seconds=settings.WATCH_EVENT_HOLD_S))
+    if last_sent is not None:
+        failed = failed.filter(created__gt=last_sent)
+    retrying = rows.filter(status=WebhookDelivery.Status.PENDING, attempts__gte=WEBHOOK_RETRYING_ALERT)
+    failed_count, retrying_count = failed.count(), retrying.count()
+    if not url and not failed_count and not retrying_count:
+        result.summary = "off (ALERT_WEBHOOK_URL not set)"
+        return result
+    host = (urlsplit(url).hostname or "?") if url else "(no URL)"  # never the path: a hook's path is its secret
+    result.summary = (f"{rows.filter(status=WebhookDelivery.Status.PENDING).count()} pending, {retrying_count} "
+                      f"retried {WEBHOOK_RETRYING_ALERT}+ times, {failed_count} failed since the last one {host} "
+                      "accepted")
+    if failed_count or retrying_count:
+        latest = (failed | retrying).order_by("-id").values_list("last_error", flat=True).first() or "-"
+        result.findings.append(Finding(WEBHOOK_ALERT_KEY, f"the alert webhook at {host} is failing", (
+            f"Webhook: {result.summary}; last error: {latest}. Alerts still go by e-mail to ADMINS, but not to the "
+            "chat. Check ALERT_WEBHOOK_URL (a revoked hook answers 403, 404 or 410), ALERT_WEBHOOK_ALLOWED_HOSTS, "
+            "and the rows under Monitoring -> Webhook deliveries, which say why each failed."),
+            severity=Alert.Severity.WARNING, kind=AlertKind.WEBHOOK_FAILING,
+            facts={"host": host, "pending": rows.filter(status=WebhookDelivery.Status.PENDING).count(),
+                   "retrying": retrying_count, "retried_min": WEBHOOK_RETRYING_ALERT, "failed": failed_count,
+                   "last_error": latest}))
+    return result
+
+
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    reason = first_line(exc)
     result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
                          prefixes=(f"{WATCH_PREFIX}temporal",))
     result.findings.append(Finding(f"{WATCH_PREFIX}temporal", f"Temporal at {address} does not answer", (
         f"The watch cannot reach Temporal at {address} (namespace {settings.TEMPORAL_NAMESPACE}): {reason}. No job "
-        "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database.")))
+        "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database."),
+        kind=AlertKind.TEMPORAL_DOWN,
+        facts={"address": address, "namespace": settings.TEMPORAL_NAMESPACE, "reason": reason}))
     return result
 
 
@@ -341,7 +402,8 @@ def apply(results: list[CheckResult], now: datetime) -> None:
     for result in results:
         found = {f.key for f in result.findings}
         for finding in result.findings:
-            raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity)
+            raise_alert(finding.key, finding.title, finding.message, now=now, severity=finding.severity,
+                        kind=finding.kind, facts=finding.facts)
         if not result.failed:
             for key in Alert.objects.filter(resolved_at__isnull=True).values_list("dedupe_key", flat=True):
                 if key.startswith(result.prefixes) and key not in found and key not in result.keep:
@@ -363,7 +425,8 @@ def deliver(now: datetime) -> str:
     from .webhook import deliver_pending
 
     try:
-        sent = send_and_watch(kinds=[ALERT_KIND])  # a relay that refuses us raises the mail alert here too
+        # A relay that refuses us raises the mail alert here too; the webhooks go below, all of them.
+        sent = send_and_watch(kinds=[ALERT_KIND], webhooks=False)
         mail = f"alert e-mails sent {sent.sent}, refused {sent.failed}"
     except TemporaryEmailError as exc:
         mail = f"alert e-mails wait: {exc}"
@@ -393,6 +456,7 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
                                    prefixes=(f"{WATCH_PREFIX}temporal",)))
         results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
     results.append(await to_thread(evaluate_mail, now))
+    results.append(await to_thread(evaluate_webhook, now))
     await to_thread(apply, results, now)
     delivery = await to_thread(deliver, now)
     return [r.line() for r in results] + [delivery], await to_thread(open_owned_alerts)

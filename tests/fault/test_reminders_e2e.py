@@ -35,7 +35,8 @@ def create_events() -> int:
     now = timezone.now()
     for c in range(CASES):
         case = Case.objects.create(name=f"Case {c}", client=client)
-        case.staff.set([User.objects.create_user(f"lawyer{c}-{i}", f"lawyer{c}-{i}@example.org")
+        case.staff.set([User.objects.create_user(f"lawyer{c}-{i}", f"lawyer{c}-{i}@example.org",
+                                                 is_staff=True)
                         for i in range(2)])
         for e in range(2):
             Event.objects.create(case=case, time=now + timedelta(hours=e + 1), text=f"Hearing {c}.{e}",

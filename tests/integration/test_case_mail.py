@@ -20,14 +20,19 @@ from django.core.management import call_command
 from devtools.smtp import Received, SmtpReceiver
 from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.cases.models import Case, CaseStaff
+from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
+from poradnia.contracts import COURT_SESSIONS, HEALTH_CHECK, RunStatus
 from poradnia.events.models import Event, Reminder
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
 from poradnia.judgements.models import Court, CourtCase
 from poradnia.judgements.parser import SessionRow
 from poradnia.judgements.sync import EMAIL_KIND, sync_court_rows
 from poradnia.monitoring.alerts import ALERT_KIND, raise_alert
+from poradnia.monitoring.mail import MAIL_DOWN_KEY, send_and_watch
+from poradnia.monitoring.models import Alert, CourtPageStat
+from poradnia.monitoring.runs import record_court_page, record_end
 from poradnia.outbox.models import OutboxEmail
-from poradnia.outbox.services import TemporaryEmailError, send_pending
+from poradnia.outbox.services import RelayUnavailable, TemporaryEmailError, enqueue, send_pending
 from poradnia.users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +86,11 @@ def by_recipient(smtp: SmtpReceiver) -> dict[str, Received]:
 def subject(message: Received) -> str:
     # Django folds a long encoded Subject starting on the next line; the parser keeps that line's leading space.
     return message.subject.strip()
+
+
+def parts(message: Received) -> tuple[str, str]:
+    """The text and HTML bodies with SMTP's CRLF line ends back to LF."""
+    return tuple(message.part(kind).replace("\r\n", "\n") for kind in ("text/plain", "text/html"))  # type: ignore[return-value]
 
 
 def assert_case_mail(message: Received, case: Case, *, from_case: bool = True) -> None:
@@ -192,6 +202,158 @@ def test_a_retry_sends_the_stored_headers(smtp: SmtpReceiver, settings) -> None:
     assert message.message["Message-ID"] == row.headers["Message-ID"]
 
 
+def test_a_deferred_row_is_retried_with_its_stored_headers(smtp: SmtpReceiver, settings) -> None:
+    """A 4xx to the recipient defers the row; its later attempt sends the headers stored at the first."""
+    lawyer = user("lawyer")
+    case = case_with((lawyer, True))
+    event(case)
+    court = Court.objects.get(parser_key="WSA_Opole")
+    CourtCase.objects.create(court=court, signature="II SA/Op 4/26", case=case, created_by=case.client)
+    queue_event_reminders(NOW)
+    sync_court_rows(court, hearing_rows("II SA/Op 4/26", datetime(2026, 12, 4, 9, 0, tzinfo=WARSAW), "Sala: 5"))
+    raise_alert("court:WSA_Opole:parse", "WSA_Opole: page cannot be parsed", "x", now=NOW)
+    stored = dict(OutboxEmail.objects.values_list("kind", "headers"))
+    assert set(stored) == {REMINDER_KIND, EMAIL_KIND, ALERT_KIND}
+
+    smtp.handler.replies = {lawyer.email: "452 4.2.2 Mailbox full", "ops@example.org": "451 4.3.0 Try later"}
+    first = send_pending()
+    assert (first.sent, first.failed) == (0, 0)
+    assert all(row.status == OutboxEmail.Status.PENDING and row.attempts == 1 and row.next_attempt_at
+               for row in OutboxEmail.objects.all())
+    assert smtp.messages == []
+
+    settings.CASE_EMAIL_TEMPLATE = "changed-%(id)s@elsewhere.example.org"
+    settings.CASE_EMAIL_FROM = False
+    settings.DEFAULT_FROM_EMAIL = "changed@elsewhere.example.org"
+    smtp.handler.replies = {}
+    OutboxEmail.objects.update(next_attempt_at=NOW)  # the retry delay has passed
+    assert send_pending().sent == 3
+
+    received = {m.message["Message-ID"]: m for m in smtp.messages}
+    assert len(received) == 3
+    for kind, headers in stored.items():
+        message = received[headers["Message-ID"]]
+        assert message.message["From"] == headers["From"] and message.message["Reply-To"] == headers.get("Reply-To")
+        if kind == ALERT_KIND:
+            assert parseaddr(message.message["From"])[1] == SYSTEM
+        else:
+            assert_case_mail(message, case)
+
+
+# --- alerts: Polish wording for every kind, English fallback ---------------------------------------
+
+
+def raise_every_alert_kind(smtp: SmtpReceiver, *, signature: str = "II SA/Op 9/26", error: str = "ParseError: x",
+                           details: str = "RuntimeError: boom") -> set[str]:
+    """Each alert the code raises, through the functions that raise it; returns their dedupe keys."""
+    court = Court.objects.get(parser_key="WSA_Opole")
+    record_end(job=COURT_SESSIONS.id, workflow_id="wf-1", run_id="run-1", started=NOW, finished=NOW,
+               status=RunStatus.FAILED_ALL, summary={}, error=details)
+    record_end(job=HEALTH_CHECK.id, workflow_id="wf-2", run_id="run-2", started=NOW, finished=NOW,
+               status=RunStatus.FAILED, summary={}, error=details)
+    record_court_page(court=court, run_id="r1", source=CourtPageStat.Source.MONITOR, now=NOW, ok=False, error=error)
+    CourtPageStat.objects.create(court=court, run_id="r0", source=CourtPageStat.Source.MONITOR,
+                                 created=NOW - timedelta(days=7), ok=True, rows_seen=120)
+    record_court_page(court=court, run_id="r2", source=CourtPageStat.Source.MONITOR, now=NOW, ok=True, rows_seen=3)
+    record_court_page(court=court, run_id="r3", source=CourtPageStat.Source.SYNC, now=NOW, ok=True, rows_seen=119,
+                      unreadable=[signature])
+    enqueue(key="pending", kind=OLD_CASES_KIND, to="someone@example.org", subject="s", body="b")
+    smtp.stop()
+    with pytest.raises(RelayUnavailable):
+        send_and_watch(kinds=[OLD_CASES_KIND])
+    smtp.start()
+    send(ALERT_KIND)
+    return set(Alert.objects.values_list("dedupe_key", flat=True))
+
+
+ENGLISH_LEFTOVERS = ("cannot", "page has", "run ended", "rows", "hearing", "not going out", "Check", "listed", "lists")
+
+
+def test_every_alert_kind_reads_in_polish(smtp: SmtpReceiver) -> None:
+    keys = raise_every_alert_kind(smtp)
+
+    # The dedupe keys (and the admin's English record) are the monitoring code's, unchanged.
+    assert keys == {f"job:{COURT_SESSIONS.id}:failed", f"job:{HEALTH_CHECK.id}:failed", "court:WSA_Opole:parse",
+                    "court:WSA_Opole:drift", "court:WSA_Opole:row:II SA/OP 9/26", MAIL_DOWN_KEY}
+    assert Alert.objects.get(dedupe_key="court:WSA_Opole:parse").title == "WSA_Opole: page cannot be parsed"
+    received = {subject(m): m for m in smtp.messages}
+    court = "Wojewódzki Sąd Administracyjny w Opolu"
+    assert set(received) == {
+        "[Poradnia błąd] Zadanie „synchronizacja wokand” (court-session-parser) nie powiodło się w żadnym sądzie",
+        "[Poradnia błąd] Zadanie „kontrola działania systemu” (health-check) nie powiodło się",
+        "[Poradnia błąd] WSA_Opole: nie można odczytać strony wokandy",
+        "[Poradnia ostrzeżenie] WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)",
+        "[Poradnia błąd] WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26",
+        "[Poradnia błąd] E-maile nie są wysyłane",
+    }
+    for title, message in received.items():
+        assert message.to == "ops@example.org"
+        assert parseaddr(message.message["From"])[1] == SYSTEM
+        text, html = parts(message)
+        assert f"Alert zadań w tle Poradni: {title.partition('] ')[2]}" in text
+        for leftover in ENGLISH_LEFTOVERS:
+            assert leftover not in text and leftover not in html, (title, leftover)
+    texts = {title.partition("] ")[2]: parts(message)[0] for title, message in received.items()}
+    job = texts["Zadanie „synchronizacja wokand” (court-session-parser) nie powiodło się w żadnym sądzie"]
+    assert "\n\nPrzebieg wf-1 / run-1\nRuntimeError: boom\n\n" in job
+    page = texts["WSA_Opole: nie można odczytać strony wokandy"]
+    assert f"Nie udało się odczytać strony wokandy ({court}, https://" in page and "Błąd:\nParseError: x\n" in page
+    assert "Sprawdź stronę poleceniem: manage.py view_court_sessions --parser WSA_Opole" in page
+    drift = texts["WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)"]
+    assert f"{court} (https://" in drift and "poprzednio 120 (2026-11-24). Sąd mógł zmienić swoją stronę." in drift
+    row = texts["WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26"]
+    assert f"{court} podaje posiedzenie w sprawie II SA/Op 9/26, ale nie da się odczytać jego daty" in row
+    assert "Serwer pocztowy odrzuca każdą wiadomość (" in texts["E-maile nie są wysyłane"]
+
+
+def test_alerts_fall_back_to_the_english_wording(smtp: SmtpReceiver, settings) -> None:
+    settings.LANGUAGE_CODE = "de"  # no German templates: English
+    raise_every_alert_kind(smtp)
+    subjects = {subject(m) for m in smtp.messages}
+    assert subjects == {f"[Poradnia {a.severity}] {a.title}" for a in Alert.objects.all()}
+    assert "[Poradnia error] WSA_Opole: page cannot be parsed" in subjects
+    assert "[Poradnia warning] WSA_Opole: page has 3 rows (120 rows on 2026-11-24)" in subjects
+
+
+def test_hostile_texts_in_alerts_are_escaped_in_html_and_intact_in_text(smtp: SmtpReceiver) -> None:
+    Court.objects.filter(parser_key="WSA_Opole").update(name='Sąd <b onmouseover="x">{{ key }}</b>')
+    raise_every_alert_kind(smtp, signature='II SA/Op 9/26 <script>alert("x")</script> {{ facts }}',
+                           error=HOSTILE, details=HOSTILE)
+    received = {subject(m): m for m in smtp.messages}
+    assert len(received) == 6
+    for title in ("[Poradnia błąd] WSA_Opole: nie można odczytać strony wokandy",
+                  "[Poradnia błąd] Zadanie „synchronizacja wokand” (court-session-parser) nie powiodło się "
+                  "w żadnym sądzie"):
+        assert_hostile_text_safe(received[title])
+    [row] = [m for t, m in received.items() if "posiedzenia w sprawie" in t]
+    assert subject(row).endswith('w sprawie II SA/Op 9/26 <script>alert("x")</script> {{ facts }}')
+    text, html = parts(row)
+    assert 'Sąd <b onmouseover="x">{{ key }}</b> podaje posiedzenie w sprawie II SA/Op 9/26 <script>' in text
+    assert "<script>" not in html and "<b " not in html
+    assert "Sąd &lt;b onmouseover=&quot;x&quot;&gt;{{ key }}&lt;/b&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; {{ facts }}" in html
+
+
+# --- old cases: not a case e-mail; deliverable subscribers only ------------------------------------
+
+
+def test_old_cases_reminder_as_received(smtp: SmtpReceiver) -> None:
+    client = User.objects.create_user("client", "client@example.org")
+    Case.objects.create(name="Stara sprawa", client=client, status="closed", last_action=NOW - timedelta(days=4000))
+    User.objects.create_user("anna", "anna@example.org", notify_old_cases=True)
+    User.objects.create_user("former", "former@example.org", notify_old_cases=True, is_active=False)
+    User.objects.create_user("mute", "", notify_old_cases=True)
+    User.objects.create_user("lawyer", "lawyer@example.org")
+    assert queue_old_cases_reminder(NOW).queued == 1
+    send(OLD_CASES_KIND)
+    [message] = smtp.messages
+    assert message.to == "anna@example.org"
+    assert subject(message) == "Poradnia: sprawy do usunięcia (2026-12): 1"
+    assert parseaddr(message.message["From"])[1] == SYSTEM and message.message["Reply-To"] is None
+    assert "Liczba spraw, w których ostatnia czynność miała miejsce przed 2020-12-01" in message.part("text/plain")
+    assert "<strong>1</strong>" in message.part("text/html")
+
+
 # --- the reminder rule ----------------------------------------------------------------------------
 
 
@@ -267,6 +429,25 @@ def test_inactive_users_get_nothing_and_do_not_count_as_able_to_send(smtp: SmtpR
     assert set(by_recipient(smtp)) == {"volunteer@example.org", "manager@example.org"}
 
 
+def test_addressless_users_get_no_reminder(smtp: SmtpReceiver, manager: User) -> None:
+    user("mute-manager", email="", notify_unassigned_letter=True)
+    case = case_with((user("mute", email=""), False), (user("volunteer"), False))
+    event(case)
+    queue_event_reminders(NOW)
+    send(REMINDER_KIND)
+    assert set(by_recipient(smtp)) == {"volunteer@example.org", "manager@example.org"}
+    assert OutboxEmail.objects.count() == 2
+
+
+def test_members_who_are_not_staff_users_are_not_reminded_and_cannot_send(smtp: SmtpReceiver, manager: User) -> None:
+    helper = User.objects.create_user("helper", "helper@example.org", event_reminder_time=1)  # is_staff off
+    case = case_with((helper, True), (user("volunteer"), False))
+    event(case)
+    queue_event_reminders(NOW)
+    send(REMINDER_KIND)
+    assert set(by_recipient(smtp)) == {"volunteer@example.org", "manager@example.org"}
+
+
 # --- hearing notices: staff users only, deliverable only ----------------------------------------------
 
 
@@ -289,7 +470,7 @@ def test_hearing_notices_skip_inactive_non_staff_and_addressless_members(smtp: S
 
 
 def assert_hostile_text_safe(message: Received) -> None:
-    text, html = (message.part(kind).replace("\r\n", "\n") for kind in ("text/plain", "text/html"))  # SMTP: CRLF
+    text, html = parts(message)
     assert HOSTILE in text  # plain text: nothing escaped, nothing rendered, the 10 kB line whole
     assert "<script>" not in html and "{{" in html and "{%" in html  # template syntax arrives as text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; {{ case.client.email }}" in html
@@ -317,6 +498,28 @@ def test_hostile_court_description_is_escaped_in_html_and_intact_in_text(smtp: S
     send(EMAIL_KIND)
     [message] = smtp.messages
     assert_hostile_text_safe(message)
+
+
+SHORT_HOSTILE = '<script>alert("x")</script> {{ case.client.email }} {% now "Y" %}'
+
+
+def test_hostile_case_name_is_escaped_in_html_and_intact_in_text(smtp: SmtpReceiver) -> None:
+    case = case_with((user("lawyer"), True), name=SHORT_HOSTILE)
+    event(case)
+    court = Court.objects.get(parser_key="WSA_Opole")
+    CourtCase.objects.create(court=court, signature="II SA/Op 5/26", case=case, created_by=case.client)
+    queue_event_reminders(NOW)
+    sync_court_rows(court, hearing_rows("II SA/Op 5/26", datetime(2026, 12, 4, 9, 0, tzinfo=WARSAW), "Sala: 5"))
+    send(REMINDER_KIND)
+    send(EMAIL_KIND)
+    assert len(smtp.messages) == 2
+    for message in smtp.messages:
+        text, html = parts(message)
+        assert f"„{SHORT_HOSTILE}”" in text
+        assert "<script>" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; {{ case.client.email }}" in html
+        assert "client@example.org" not in text + html
+        assert_case_mail(message, case)
 
 
 # --- admin and legacy command names -------------------------------------------------------------------

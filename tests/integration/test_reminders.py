@@ -25,6 +25,7 @@ NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
 
 def make_user(name: str, lead: int = 1, **fields: object) -> User:
+    fields.setdefault("is_staff", True)  # case notifications go to staff users only
     return User.objects.create_user(name, f"{name}@example.org", event_reminder_time=lead, **fields)
 
 
@@ -143,7 +144,7 @@ def test_management_users_are_reminded_of_cases_without_staff(mailoutbox: list) 
 def test_inactive_users_and_users_without_address_are_not_recipients() -> None:
     make_user("manager", notify_unassigned_letter=True)
     gone = make_user("gone", is_active=False)
-    mute = User.objects.create_user("mute", "", event_reminder_time=1)
+    mute = User.objects.create_user("mute", "", event_reminder_time=1, is_staff=True)
     make_event(make_case(gone, mute), NOW + timedelta(hours=3))
 
     done = queue_event_reminders(NOW)

@@ -50,7 +50,8 @@ def two_lawyers_three_events(now: datetime = NOW) -> None:
     """Two staff, two due events and a completed one: 4 reminders, 2 skipped."""
     client = User.objects.create_user("client")
     case = Case.objects.create(name="Eviction", client=client)
-    case.staff.set([User.objects.create_user(f"lawyer{i}", f"lawyer{i}@example.org") for i in range(2)])
+    case.staff.set([User.objects.create_user(f"lawyer{i}", f"lawyer{i}@example.org", is_staff=True)
+                    for i in range(2)])
     for hours, completed in [(2, False), (5, False), (3, True)]:
         Event.objects.create(case=case, time=now + timedelta(hours=hours), text=f"Hearing +{hours}h",
                              completed=completed, created_by=client)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import getpass
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -257,7 +258,9 @@ def test_schedules_command_pause_unpause_trigger_describe(
     listing = command("list").splitlines()
     assert len(listing) == len(EXPECTED)
     line = next(line for line in listing if line.startswith("event-reminders "))
-    assert " paused " in line and "daily at 12:00 (Europe/Warsaw)" in line and "note: mail server migration" in line
+    assert " paused " in line and "daily at 12:00 (Europe/Warsaw)" in line
+    # Temporal records nobody: the note names who paused it (the watch's paused-too-long alert quotes the note).
+    assert f"note: mail server migration (paused by {getpass.getuser()} with manage.py schedules)" in line
     described = command("describe", "event-reminders")
     assert "state        paused - note: mail server migration" in described
     assert "policy       overlap SKIP, catch-up window 1 day" in described

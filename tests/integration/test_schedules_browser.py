@@ -8,7 +8,6 @@ where a missing browser is a failure (a silently skipped browser test would prov
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,25 +15,11 @@ import pytest
 
 from devtools.devserver import TemporalDevServer
 from schedules.sync import sync_schedules
+from tests.support.browser import CHROMEDRIVER, chromium, require_chromium
 from tests.support.schedulesupport import connect_to, server_state
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--no-first-run", "--window-size=1280,1600")
-
-
-def require_chromium(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> None:
-    """Skip without the browser on a laptop; fail under CI=true, where the browser test must run."""
-    missing = [str(path) for path in (chromium, chromedriver) if not path.exists()]
-    if missing:
-        reason = f"{' and '.join(missing)} missing: run `make browser` (apt-get install -y chromium chromium-driver)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def test_missing_chromium_fails_under_ci_and_skips_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,21 +34,8 @@ def test_missing_chromium_fails_under_ci_and_skips_elsewhere(tmp_path: Path, mon
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator:
-    require_chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(flag)
-    service = Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium(tmp_path) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.mark.django_db(transaction=True)

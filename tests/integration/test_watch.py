@@ -1,13 +1,23 @@
-"""The watch on a real dev server: a paused schedule, the mail outage reaching a real webhook receiver."""
+"""The watch on a real dev server: a paused schedule, one skipping runs for overlap, the mail outage reaching a
+real webhook receiver."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+)
 
 from devtools.smtp import SmtpReceiver
 from poradnia.jobs.models import BackgroundJob
@@ -99,14 +109,15 @@ async def test_mail_outage_alert_reaches_the_webhook_once_and_again_after_the_co
         settings.ALERT_WEBHOOK_URL = receiver.url + "/hooks/abc"
 
         def mail_posts() -> list[dict]:
-            return [b for b in receiver.json_bodies() if "mail is not going out" in b["text"]]
+            return [b for b in receiver.json_bodies() if b["text"].endswith(f"({MAIL_ALERT_KEY})")]
 
         lines, open_alerts = await run_round(connect, [], task_queue)
         assert MAIL_ALERT_KEY in [a.dedupe_key for a in open_alerts]
         assert next(line for line in lines if line.startswith("mail:")).startswith("mail: ALERT: 1 pending")
         assert len(mail_posts()) == 1
         body = mail_posts()[0]
-        assert list(body) == ["text"] and body["text"].startswith("[Poradnia błąd] E-mail is not going out\nOutbox: ")
+        assert list(body) == ["text"]  # the e-mail's subject and the alert's text, worded in Polish
+        assert body["text"].startswith("[Poradnia błąd] E-maile nie są wysyłane\nKolejka e-maili: oczekujących 1")
         assert body["text"].endswith(f"({MAIL_ALERT_KEY})")
         assert receiver.requests[0]["path"] == "/hooks/abc"
         assert receiver.requests[0]["headers"]["Content-Type"] == "application/json"
@@ -134,3 +145,40 @@ async def test_mail_outage_alert_reaches_the_webhook_once_and_again_after_the_co
         assert any(m.subject == "Termin" for m in smtp.messages)
     finally:
         smtp.stop()
+
+
+async def test_a_schedule_skipping_for_overlap_on_the_server_raises_the_skipped_alert(
+    temporal_client: Client, task_queue: str, settings
+) -> None:
+    # Every second, overlap SKIP, and no worker: the first run never ends, so the server skips every next one.
+    settings.ADMINS = []
+    schedule_id = f"skipper-{task_queue}"
+    handle = await temporal_client.create_schedule(schedule_id, Schedule(
+        action=ScheduleActionStartWorkflow("HealthCheckWorkflow", id=f"skipper-run-{task_queue}",
+                                           task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP)))
+
+    async def connect() -> Client:
+        return temporal_client
+
+    try:
+        await run_round(connect, [schedule_id], task_queue)  # the counts so far are the baseline
+        key = f"watch:schedule:{schedule_id}:skipped"
+        before = (await handle.describe()).info.num_actions_skipped_overlap
+        for _ in range(50):
+            await asyncio.sleep(0.2)
+            if (await handle.describe()).info.num_actions_skipped_overlap > before:
+                break
+        lines, open_alerts = await run_round(connect, [schedule_id], task_queue)
+        assert key in [a.dedupe_key for a in open_alerts]
+        alert = await in_db_thread(lambda: Alert.objects.get(dedupe_key=key))
+        assert "skipped because the previous run was still going" in alert.title
+        assert f"schedules trigger {schedule_id}" in alert.message
+        assert next(line for line in lines if line.startswith("schedules:")).startswith(
+            f"schedules: ALERT: {schedule_id} active | schedule {schedule_id}: ")
+    finally:
+        running = (await handle.describe()).info.running_actions
+        await handle.delete()
+        for action in running:  # the run that never ends (its id has the schedule's timestamp appended)
+            await temporal_client.get_workflow_handle(action.workflow_id).terminate()

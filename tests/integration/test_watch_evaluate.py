@@ -94,3 +94,43 @@ def test_the_outbox_raised_mail_alert_stays_open_until_an_email_goes_out(setting
     OutboxEmail.objects.create(key="next", kind="reminder", to="a@example.org", subject="s", body="b")
     apply([evaluate_mail(now + timedelta(seconds=2))], now + timedelta(seconds=2))
     assert not Alert.objects.get(dedupe_key=MAIL_ALERT_KEY).active
+
+
+def test_a_failing_webhook_is_alerted_and_resolves_when_it_takes_a_post_again(settings) -> None:
+    from poradnia.monitoring.models import WebhookDelivery
+    from poradnia.monitoring.watch import WEBHOOK_ALERT_KEY, evaluate_webhook
+
+    settings.ALERT_WEBHOOK_URL = ""
+    assert evaluate_webhook(NOW).summary == "off (ALERT_WEBHOOK_URL not set)"
+    settings.ALERT_WEBHOOK_URL = "https://hooks.slack.com/services/T0/B0/secret-token"
+
+    def row(key: str, status: str, attempts: int = 1, created: datetime = NOW, **fields) -> None:
+        WebhookDelivery.objects.create(key=key, alert_key="a", payload={"text": "x"}, status=status,
+                                       attempts=attempts, next_attempt_at=created, created=created, **fields)
+
+    row("sent", "sent", sent_at=NOW - timedelta(hours=3), created=NOW - timedelta(hours=3))
+    row("old-failure", "failed", created=NOW - timedelta(hours=4), last_error="HTTP 404")  # before the last success
+    row("retried-once", "pending", attempts=1)  # one 503: not news yet
+    ok = evaluate_webhook(NOW)
+    assert ok.findings == [] and ok.summary == (
+        "1 pending, 0 retried 3+ times, 0 failed since the last one hooks.slack.com accepted")
+
+    row("revoked", "failed", created=NOW - timedelta(hours=1), last_error="HTTP 410")
+    result = evaluate_webhook(NOW)
+    assert keys(result) == [WEBHOOK_ALERT_KEY]
+    finding = result.findings[0]
+    assert finding.title == "the alert webhook at hooks.slack.com is failing" and "HTTP 410" in finding.message
+    assert "secret-token" not in finding.title + finding.message + result.line()
+    apply([result], NOW)
+    assert Alert.objects.get(dedupe_key=WEBHOOK_ALERT_KEY).active
+
+    WebhookDelivery.objects.filter(key="revoked").delete()
+    WebhookDelivery.objects.filter(key="retried-once").update(attempts=3, last_error="ConnectionError: refused")
+    assert "ConnectionError: refused" in evaluate_webhook(NOW).findings[0].message  # retried for minutes: news
+
+    WebhookDelivery.objects.filter(key="retried-once").update(status="sent", sent_at=NOW)  # it took one again
+    row("failed-before-that", "failed", created=NOW - timedelta(minutes=1))
+    later = evaluate_webhook(NOW + timedelta(minutes=5))
+    assert later.findings == []
+    apply([later], NOW + timedelta(minutes=5))
+    assert not Alert.objects.get(dedupe_key=WEBHOOK_ALERT_KEY).active

@@ -1,4 +1,5 @@
-"""The webhook channel against a real local HTTP receiver: allow-list, retries with backoff, never doubled."""
+"""The webhook channel against a real local HTTP receiver: allow-list, retries with backoff, never doubled
+(not by re-raising, a second sender, the activity's retries or a restarted watch process)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.smtp import SmtpReceiver
+from poradnia.contracts import EmailKind
 from poradnia.monitoring.alerts import raise_alert
+from poradnia.monitoring.mail import send_and_watch
 from poradnia.monitoring.models import WebhookDelivery
+from poradnia.monitoring.runs import record_end
 from poradnia.monitoring.webhook import backoff, deliver_pending
-from tests.support.watching import Receiver
+from poradnia.outbox.models import OutboxEmail
+from poradnia.outbox.services import TemporaryEmailError
+from tests.support.watching import Receiver, manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +99,57 @@ def test_an_allowed_name_that_resolves_to_an_internal_address_is_refused_at_conn
     assert deliver_pending(now).failed == 1
     assert "resolves to the loopback address" in WebhookDelivery.objects.get().last_error
     assert receiver.requests == []
+
+
+def test_a_runs_alert_is_posted_by_its_own_sending_step_even_with_smtp_down(receiver: Receiver, settings) -> None:
+    # A workflow's alert need not wait for the watch: the sending step that sends its e-mail POSTs it first.
+    smtp = SmtpReceiver().start()
+    smtp.apply(settings)
+    smtp.stop()  # the mail server is down
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    now = timezone.now()
+    raised = record_end(job="court-sessions", workflow_id="w", run_id="r1", started=now, finished=now,
+                        status="failed", summary={}, error="boom")
+    assert [(r.emails_queued, r.webhooks_queued) for r in raised] == [(1, 1)]
+    for _ in range(3):  # the activity's retries while SMTP is down: one POST per alert
+        with pytest.raises(TemporaryEmailError):
+            send_and_watch(kinds=[EmailKind.ALERT])
+    # The first attempt POSTs the run's alert and, refused by the relay, raises the mail alert; the retry POSTs it.
+    assert [b["text"].splitlines()[-1] for b in receiver.json_bodies()] == [
+        "(job:court-sessions:failed)", "(outbox:mail-not-going-out)"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(OutboxEmail.objects.filter(kind="alert").values_list("status", flat=True)) == {"pending"}
+
+    settings.ADMINS = []  # no e-mail at all: the run still counts a notification, so it runs the sending step
+    raised = record_end(job="retention", workflow_id="w", run_id="r2", started=now, finished=now,
+                        status="failed", summary={}, error="boom")
+    assert [(r.emails_queued, r.webhooks_queued) for r in raised] == [(0, 1)]
+    with pytest.raises(TemporaryEmailError):
+        send_and_watch(kinds=[EmailKind.ALERT])
+    assert len(receiver.requests) == 3
+
+
+def test_a_restarted_watch_never_posts_an_alert_twice(
+    receiver: Receiver, temporal_server, test_database_url: str, task_queue: str
+) -> None:
+    # Two `watch --once` processes one after the other, as a restarted watch: no worker, so "no worker" (and
+    # whatever else the round finds) is raised and POSTed by the first, and never again by the second.
+    smtp = SmtpReceiver().start()
+    try:
+        env = {"DATABASE_URL": test_database_url, "TEMPORAL_ADDRESS": temporal_server.address,
+               "TEMPORAL_TASK_QUEUE": task_queue, "ADMINS": "ops@example.org", "ALERT_COOLDOWN_S": "3600",
+               "ALERT_WEBHOOK_URL": receiver.url + "/hook", "ALERT_WEBHOOK_ALLOWED_HOSTS": "",
+               "ALERT_WEBHOOK_ALLOW_LOOPBACK": "true", **smtp.env}
+        first = manage("watch", "--once", env=env)
+        assert first.returncode == 1, first.stdout + first.stderr
+        posted = [b["text"].splitlines()[-1] for b in receiver.json_bodies()]
+        assert f"(watch:no-worker:{task_queue})" in posted
+        second = manage("watch", "--once", env=env)
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert "webhooks sent 0, retrying 0, failed 0" in second.stdout
+        again = [b["text"].splitlines()[-1] for b in receiver.json_bodies()]
+        assert again == posted and len(set(again)) == len(again)
+        rows = list(WebhookDelivery.objects.values_list("key", "status"))
+        assert sorted(rows) == sorted((f"alert:{text[1:-1]}:1", "sent") for text in posted)
+    finally:
+        smtp.stop()

@@ -8,6 +8,7 @@ read in it too.
 
 from __future__ import annotations
 
+import getpass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,7 +88,9 @@ class Command(TemporalCommand):
         self.stdout.write("\n".join(describe_lines(view)))
 
     async def do_pause(self, client: Client, schedule_id: str, note: str | None, **options: Any) -> None:
-        await operate.pause(client, schedule_id, note or "paused with manage.py schedules")
+        # Temporal records no "who": the note carries it, so the watch's paused-too-long alert names them.
+        by = f"paused by {_os_user()} with manage.py schedules"
+        await operate.pause(client, schedule_id, f"{note} ({by})" if note else by)
         self.stdout.write(f"{schedule_id}: paused")
 
     async def do_unpause(self, client: Client, schedule_id: str, note: str | None, **options: Any) -> None:
@@ -126,3 +129,10 @@ def describe_lines(view: ScheduleView) -> list[str]:
     ]
     lines += [f"    {when(run.started_at)}  {run.status:<10} {run.workflow_id}  {run.url}" for run in view.recent_runs]
     return lines
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user with no passwd entry and no LOGNAME/USER
+        return "an unknown user"
