@@ -23,7 +23,6 @@ from poradnia.contracts import LOOKUP_SIGNAL, LOOKUP_WORKFLOW, CourtLookupInput,
 from .models import CourtCase
 
 log = logging.getLogger(__name__)
-START_TIMEOUT_S = 10.0  # a registration never waits longer than this for Temporal
 
 
 async def _signal_with_start(court_case_id: int, court_id: int, parser_key: str) -> str:
@@ -52,7 +51,7 @@ def request_lookup(court_case_id: int, court_id: int, parser_key: str) -> bool:
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="court-lookup") as pool:
         future = pool.submit(asyncio.run, asyncio.wait_for(
-            _signal_with_start(court_case_id, court_id, parser_key), START_TIMEOUT_S))
+            _signal_with_start(court_case_id, court_id, parser_key), settings.COURT_LOOKUP_START_TIMEOUT_S))
         try:
             workflow_id = future.result()
         except Exception as exc:  # noqa: BLE001 - the registration must succeed whatever Temporal does

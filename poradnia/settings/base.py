@@ -271,6 +271,8 @@ COURT_LOOKUP_ON_REGISTRATION = env.bool("COURT_LOOKUP_ON_REGISTRATION", default=
 # The lookup waits for this long without a new registration (a burst becomes one run), at most MAX_WAIT.
 COURT_LOOKUP_QUIET_S = env.float("COURT_LOOKUP_QUIET_S", default=10.0)
 COURT_LOOKUP_MAX_WAIT_S = env.float("COURT_LOOKUP_MAX_WAIT_S", default=120.0)
+# A registration (an admin save) never waits longer than this for Temporal; past it the nightly run covers it.
+COURT_LOOKUP_START_TIMEOUT_S = env.float("COURT_LOOKUP_START_TIMEOUT_S", default=3.0)
 
 # Reminders
 YEARS_TO_STORE_CASES = env.int("YEARS_TO_STORE_CASES", default=6)

@@ -274,6 +274,7 @@ async def test_failed_cut_short_or_drifted_pages_mark_nothing(
         gone = await run(temporal_client, task_queue)
         assert (gone.sessions_not_listed, gone.emails_sent) == (1, 1)
         assert await in_db_thread(cal.sessions) == [(day, 0, "not_listed", time, True)]
+        await nothing_more(temporal_client, task_queue, cal, smtp)
     assert await in_db_thread(cal.history) == [*created, ("not_listed", at(day, time), "")]
     assert len(smtp.messages) == 2
 
@@ -289,6 +290,7 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
         await in_db_thread(lambda: Event.objects.filter(pk=old_event).delete())  # staff delete it
         again = await run(temporal_client, task_queue)
         assert (again.sessions_created, again.emails_sent) == (1, 1)
+        await nothing_more(temporal_client, task_queue, cal, smtp)
     session = await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case))
     assert session.event_id != old_event and (session.slot, session.state) == (0, "listed")
     created = f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -122,6 +123,24 @@ def test_registration_succeeds_when_temporal_is_unreachable(settings, caplog) ->
     assert CourtCase.objects.filter(pk=court_case.pk).exists()
     assert any("court lookup for WSA_Opole" in r.getMessage() and "nightly run" in r.getMessage()
                for r in caplog.records)
+
+
+def test_registration_against_a_silent_temporal_waits_only_the_start_timeout(settings, caplog) -> None:
+    """A Temporal that takes the connection and never answers (a hung proxy) must not hold the admin's save."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts, never speaks
+    try:
+        settings.TEMPORAL_ADDRESS = f"127.0.0.1:{listener.getsockname()[1]}"
+        settings.COURT_LOOKUP_START_TIMEOUT_S = 0.5
+        tracked = make_case("Cichy Temporal", staff=1)
+        with caplog.at_level(logging.WARNING, logger="poradnia.judgements.lookup"):
+            court_case = track(tracked.case, "WSA_Opole", "II SA/Op 7/26")
+    finally:
+        listener.close()
+    assert CourtCase.objects.filter(pk=court_case.pk).exists()
+    warnings = [r.getMessage() for r in caplog.records if "court lookup for WSA_Opole" in r.getMessage()]
+    assert warnings and "TimeoutError" in warnings[0]
 
 
 def test_lookup_can_be_switched_off(settings, caplog) -> None:
