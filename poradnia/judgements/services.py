@@ -35,7 +35,7 @@ from poradnia.monitoring.runs import page_drifted, record_court_page, run_inline
 from poradnia.outbox.services import TemporaryEmailError
 
 from .fetcher import FetchError
-from .models import Court
+from .models import Court, CourtSessionChange
 from .parser import ParseError
 from .sync import PageCoverage, fetch_court, selected_courts, sync_court_rows, tracked_cases
 
@@ -118,6 +118,8 @@ def run_court(
     summary = sync_court_rows(court, parsed.rows, coverage=PageCoverage(first, last, complete), now=now,
                               workflow_id=workflow_id, run_id=run_id, dry_run=dry_run, counts=summary,
                               on_progress=on_progress)
+    if attempt > 1 and workflow_id and not dry_run:
+        _count_from_history(summary, court, workflow_id)
     summary.rows_seen, summary.bad_rows, summary.resumed_groups = parsed.rows_seen, parsed.bad_rows, resumed
     summary.bytes_fetched, summary.page_complete = page.bytes_fetched, complete
     summary.first_date, summary.last_date = (first.isoformat() if first else ""), (last.isoformat() if last else "")
@@ -133,6 +135,32 @@ def run_court(
                                    last_date=last, bytes_fetched=page.bytes_fetched)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary
+
+
+# Each change writes exactly one history row of its kind, so a run's changes at a court are its rows.
+_HISTORY_COUNTS = {
+    "sessions_created": [CourtSessionChange.Kind.CREATED],
+    "sessions_updated": [CourtSessionChange.Kind.TIME_CHANGED, CourtSessionChange.Kind.TEXT_CHANGED],
+    "sessions_not_listed": [CourtSessionChange.Kind.NOT_LISTED],
+    "sessions_listed_again": [CourtSessionChange.Kind.LISTED_AGAIN],
+    "sessions_moved": [CourtSessionChange.Kind.MOVED],
+}
+
+
+def _count_from_history(summary: CourtSyncSummary, court: Court, workflow_id: str) -> None:
+    """A retry's counts from the run's history rows at this court.
+
+    An attempt that wrote court cases after its last heartbeat (or finished, but its completion never reached the
+    server) leaves them to the retry, which finds them unchanged: counted from this attempt alone, the run's result
+    would under-report what it changed. Workflow ids of court runs are unique per run, so the rows are this run's.
+    """
+    rows = CourtSessionChange.objects.filter(workflow_id=workflow_id, court_case__court=court)
+    for field, kinds in _HISTORY_COUNTS.items():
+        recorded = rows.filter(kind__in=kinds).count()
+        missing = recorded - getattr(summary, field)
+        if missing > 0:
+            setattr(summary, field, recorded)
+            summary.sessions_unchanged = max(0, summary.sessions_unchanged - missing)
 
 
 def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: str) -> CourtSessionSyncResult:

@@ -212,3 +212,35 @@ def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -
     assert (summary.attempt, summary.resumed_groups, summary.sessions_created) == (2, 1, 2)
     assert list(CourtSession.objects.values_list("court_case__signature", flat=True)) == ["II SA/Op 2/26"]
     assert beats[-1]["groups_done"] == [str(first.pk), str(second.pk)]
+
+
+@pytest.mark.django_db
+def test_a_retry_after_a_lost_completion_reports_what_the_run_changed(settings) -> None:
+    """The first attempt wrote everything but its completion never reached the server (and no heartbeat did):
+    the retry finds every hearing in place and still reports the run's two created sessions, not zero."""
+    from dataclasses import replace
+
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.court_sessions import SyncCourtInput, sync_court
+
+    tracked = make_case()
+    track(tracked.case, "WSA_Opole", "II SA/Op 1/26")
+    track(tracked.case, "WSA_Opole", "II SA/Op 2/26")
+    page = generate_page([SyntheticRow("II SA/Op 1/26", "2026-12-01", "10:00"),
+                          SyntheticRow("II SA/Op 2/26", "2026-12-02", "11:00")])
+    court_id = Court.objects.get(parser_key="WSA_Opole").pk
+    with StandIn({"WSA_Opole": page}) as standin:
+        settings.EWOKANDA_BASE_URL = standin.base_url
+        env = ActivityEnvironment()
+        env.info = replace(env.info, workflow_id="court-session-parser-lost", attempt=1)
+        first = env.run(sync_court, SyncCourtInput(court_id=court_id))
+        env.info = replace(env.info, attempt=2, heartbeat_details=[])
+        retry = env.run(sync_court, SyncCourtInput(court_id=court_id))
+        other = ActivityEnvironment()  # a later run of its own: its changes are its own (none)
+        other.info = replace(other.info, workflow_id="court-session-parser-next", attempt=2, heartbeat_details=[])
+        next_run = other.run(sync_court, SyncCourtInput(court_id=court_id))
+    assert (first.sessions_created, first.sessions_unchanged) == (2, 0)
+    assert (retry.attempt, retry.sessions_created, retry.sessions_unchanged) == (2, 2, 0)
+    assert (next_run.sessions_created, next_run.sessions_unchanged) == (0, 2)
+    assert CourtSession.objects.count() == 2
