@@ -81,7 +81,12 @@ class CourtSession(models.Model):
     what the hearing is (time and text), not by its place (poradnia.judgements.sync).
 
     ``state``: ``listed`` (on the court's page when last read), ``not_listed`` (missing from a page
-    that covers its date; its event is marked), ``held`` (its date has passed; never touched again).
+    that covers its date; its event is marked), ``held`` (its date has passed; only its result is
+    read again).
+
+    ``outcome`` and ``judgment_url`` are what the court decided, read from the row after the hearing
+    (in any state). They are not part of what the hearing is: matching a row to a session and
+    detecting time or text changes ignore them.
     """
 
     class State(models.TextChoices):
@@ -103,6 +108,9 @@ class CourtSession(models.Model):
     # Consecutive complete runs of its court whose page covered its date and did not list it.
     missed_runs = models.PositiveSmallIntegerField(default=0)
     missed_in_run = models.CharField(max_length=255, blank=True)  # the run that counted the last miss (retries)
+    outcome = models.TextField(blank=True, help_text="The court's result, empty until the court gives one")
+    judgment_url = models.URLField(max_length=500, blank=True, help_text="The published judgment, empty until then")
+    outcome_seen_at = models.DateTimeField(null=True, blank=True, help_text="When the result or its link was recorded")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,13 +137,15 @@ class CourtSessionChange(models.Model):
         NOT_LISTED = "not_listed", "zniknęła z wokandy"
         LISTED_AGAIN = "listed_again", "wróciła na wokandę"
         MOVED = "moved", "przeniesiona"
+        OUTCOME = "outcome", "wynik"
 
     court_session = models.ForeignKey(CourtSession, on_delete=models.SET_NULL, null=True, blank=True,
                                       related_name="changes")
     court_case = models.ForeignKey(CourtCase, on_delete=models.CASCADE, related_name="session_changes")
     signature = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    before = models.JSONField(default=dict, blank=True)  # {"time": ISO, "text": ...}; {} for created
+    # {"time": ISO, "text": ...}; {} for created; {"outcome": ..., "judgment_url": ...} for outcome
+    before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     workflow_id = models.CharField(max_length=255, blank=True, help_text="The run that made the change")
     created = models.DateTimeField(db_index=True)
