@@ -125,7 +125,7 @@ class SyncCourtInput:
 
 @dataclass
 class PlannedChange:
-    action: str  # create | update | not_listed | listed_again | moved
+    action: str  # create | update | not_listed | listed_again | moved | outcome
     signature: str
     date: str
     slot: int
@@ -153,6 +153,7 @@ class CourtSyncSummary:
     sessions_listed_again: int = 0
     sessions_moved: int = 0
     sessions_missed: int = 0  # absent from the page this run, not (yet) not listed
+    outcomes_recorded: int = 0  # court results (and later judgment links) recorded
     emails_queued: int = 0
     bytes_fetched: int = 0
     first_date: str = ""  # the dates the page covered (ISO), its first and last hearing
@@ -202,6 +203,7 @@ class CourtSessionSyncResult:
     sessions_not_listed: int = 0
     sessions_listed_again: int = 0
     sessions_moved: int = 0
+    outcomes_recorded: int = 0
     bytes_fetched: int = 0
     emails_sent: int = 0
     emails_failed: int = 0
@@ -221,6 +223,7 @@ def finish_court_run(result: CourtSessionSyncResult) -> CourtSessionSyncResult:
     result.sessions_not_listed = sum(s.sessions_not_listed for s in result.courts)
     result.sessions_listed_again = sum(s.sessions_listed_again for s in result.courts)
     result.sessions_moved = sum(s.sessions_moved for s in result.courts)
+    result.outcomes_recorded = sum(s.outcomes_recorded for s in result.courts)
     result.bytes_fetched = sum(s.bytes_fetched for s in result.courts)
     result.status = courts_status(result.courts_total, result.courts_succeeded, bool(result.errors))
     return result

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils.html import format_html
 
 from .models import Court, CourtCase, CourtSession, CourtSessionChange
 
@@ -12,7 +14,7 @@ class CourtAdmin(admin.ModelAdmin):
 
 class CourtSessionInline(admin.TabularInline):
     model = CourtSession
-    fields = ("date", "slot", "state", "event", "last_seen_at", "missed_runs")
+    fields = ("date", "slot", "state", "outcome", "judgment_url", "event", "last_seen_at", "missed_runs")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -42,14 +44,42 @@ class CourtCaseAdmin(admin.ModelAdmin):
     inlines = [CourtSessionInline, CourtSessionChangeInline]
 
 
+class HasOutcomeFilter(admin.SimpleListFilter):
+    """Sessions the court has given a result for (and which of them have a published judgment)."""
+
+    title = "wynik"
+    parameter_name = "has_outcome"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        return [("yes", "z wynikiem"), ("judgment", "z orzeczeniem"), ("no", "bez wyniku")]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(outcome="")
+        if self.value() == "judgment":
+            return queryset.exclude(judgment_url="")
+        if self.value() == "no":
+            return queryset.filter(outcome="")
+        return queryset
+
+
 @admin.register(CourtSession)
 class CourtSessionAdmin(admin.ModelAdmin):
-    list_display = ("court_case", "date", "slot", "state", "parser_key", "event", "last_seen_at", "created")
-    list_filter = ("state", "parser_key")
-    search_fields = ("court_case__signature", "event__text")
+    list_display = ("court_case", "date", "slot", "state", "outcome", "judgment_link", "parser_key", "event",
+                    "last_seen_at", "created")
+    list_filter = ("state", HasOutcomeFilter, "parser_key")
+    search_fields = ("court_case__signature", "event__text", "outcome")
     date_hierarchy = "date"
     raw_id_fields = ("court_case", "event")
-    readonly_fields = ("state", "last_seen_at", "missed_runs", "missed_in_run", "revision")
+    readonly_fields = ("state", "last_seen_at", "missed_runs", "missed_in_run", "revision", "outcome", "judgment_url",
+                       "outcome_seen_at")
+
+    @admin.display(description="orzeczenie", ordering="judgment_url")
+    def judgment_link(self, obj: CourtSession) -> str:
+        if not obj.judgment_url:
+            return "-"
+        return format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', obj.judgment_url,
+                           obj.judgment_url.rsplit("/", 1)[-1])
 
 
 @admin.register(CourtSessionChange)

@@ -4,13 +4,15 @@ The page is one ``<table id="tabela">``: a header row of ``<th>`` cells, then on
 Columns are found by header name, never by position: NSA has an extra column and courts have
 reordered them before.
 
-Speed. A court page holds up to ~1,000 hearings but we track a few dozen signatures, and a
-BeautifulSoup tree costs ~10 µs per element (~100 µs per row here): bs4 trees of just the tracked rows
-would already take longer than lxml parsing the whole page. So the table is found and cut into ``<tr``
-chunks in the raw bytes (lower-cased, comments blanked) by a cheap scan that also reads each row's
-signature cell; with ``signatures`` given, only chunks whose signature may be tracked are decoded (a
-false positive costs time, never correctness: the exact key match happens after decoding, and a cell
-the scan can't read is always a candidate). The header row is parsed by bs4.
+The subject column (``Przedmiot / Wynik``) holds the subject and, after the hearing, the court's
+result in bold below it, with a link to the published judgment: a row yields them separately
+(``SessionRow.outcome``, ``judgment_url``) and its description keeps the subject only, so a result
+appearing is never a change to the hearing.
+
+Speed. A court page holds up to ~1,000 hearings and a BeautifulSoup tree costs ~10 µs per element
+(~100 µs per row here). So the table is found and cut into ``<tr`` chunks in the raw bytes
+(lower-cased, comments blanked) by a cheap scan, and each page is parsed once, whole: every caller
+needs every row (the sync its dates, the monitor its counts). The header row is parsed by bs4.
 
 Each decoded chunk goes one of two ways that give the same cells:
 
@@ -22,8 +24,7 @@ Each decoded chunk goes one of two ways that give the same cells:
   gets its own bs4 tree.
 
 Both use bs4's lxml tree builder, so references decode identically; the tests check that the plain
-route equals the per-row bs4 tree on every real page and every malformed variant. Filtered and full
-parses share the route, so they give identical rows for the tracked signatures.
+route equals the per-row bs4 tree on every real page and every malformed variant.
 
 Known limit: ``<tr`` or ``</table`` inside a ``<script>``/``<style>`` within the table would cut it in
 the wrong place (comments are handled); eWokanda tables have neither.
@@ -34,7 +35,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -42,16 +43,23 @@ from bs4 import BeautifulSoup
 
 from poradnia.contracts import WARSAW
 
-from .signatures import normalize_signature, signature_key
+from .signatures import normalize_signature
 
 #: Required and optional columns, compared after _header_key().
 SIGNATURE_HEADER = "Sygnatura"
 DATE_HEADER = "Data"
 HOUR_HEADER = "Godz."
+SUBJECT_HEADER = "Przedmiot / Wynik"  # the subject, then the court's result in bold, then the judgment link
 
 _BS4_FEATURES = "lxml"
 _CELL_SEP = "\ue000"  # private-use code points: never in court text, kept by lxml and bs4
 _ROW_SEP = "\ue001"
+# In the subject cell's text: where the bold result starts, a line break inside it, where the link's
+# href follows. Private-use too; a page that holds them itself has them removed (or its row goes to a tree).
+_RESULT_MARK = "\ue002"
+_LINE_MARK = "\ue003"
+_LINK_MARK = "\ue004"
+_MARKS = re.compile("[\ue002-\ue004]")
 _DECODE_BATCH_ROWS = 256  # bounds one bs4 call (and the damage of a batch that falls back)
 _MAX_PLAIN_TAGS = 1000  # a row with more tags goes straight to the tree route
 _TREE_BATCH_ROWS = 1000  # irregular rows per lxml document
@@ -104,11 +112,18 @@ def decode_page(body: bytes, content_type: str | None) -> str:
 @dataclass(frozen=True, slots=True)
 class SessionRow:
     """One hearing: the normalised signature, its start (midnight when the page gives no hour) and
-    every column as ``Header: value`` lines, kept for the notification e-mail and for change detection."""
+    every column as ``Header: value`` lines, kept for the notification e-mail and for change detection.
+
+    ``outcome``: the court's result (the bold text after the subject; its lines joined by newlines),
+    empty until the court gives one. ``judgment_url``: the link to the published judgment, empty until
+    then. Neither is in ``description``: what the court decided is not a change to the hearing.
+    """
 
     signature: str
     time: datetime
     description: str
+    outcome: str = ""
+    judgment_url: str = ""
 
 
 class ParseError(Exception):
@@ -135,11 +150,10 @@ class PageTooComplex(ParseError):
 
 @dataclass
 class ParseResult:
-    """The rows (all, or only the tracked ones) plus counters for the sync summary.
+    """Every row of the page plus counters for the sync summary.
 
     ``rows_seen`` counts every ``<tr>`` after the header. ``bad_rows`` counts rows skipped for an
-    invalid/missing date, an invalid hour, an empty signature or a wrong number of cells; with
-    ``signatures`` given only candidate rows are examined, so it counts bad rows among those.
+    invalid/missing date, an invalid hour, an empty signature or a wrong number of cells.
     """
 
     rows: list[SessionRow] = field(default_factory=list)
@@ -147,9 +161,9 @@ class ParseResult:
     bad_rows: int = 0
     headers: list[str] = field(default_factory=list)
     truncated: bool = False  # the table never closed: the page was cut off, rows may be missing
-    #: With ``signatures`` given: the tracked signatures (as printed) of bad rows whose signature cell
-    #: could still be read. Each is a tracked hearing the sync could not see.
-    unreadable: list[str] = field(default_factory=list)
+    #: The signatures (as printed, once each) of bad rows whose signature cell could still be read: the
+    #: sync names the tracked ones, each a tracked hearing it could not see.
+    bad_signatures: list[str] = field(default_factory=list)
     #: Units of work spent (page bytes scanned plus bytes given to lxml for irregular rows): the
     #: complexity the tests bound; at most ``_Budget`` allows for the page's size.
     work: int = field(default=0, compare=False)
@@ -190,7 +204,7 @@ _ATTRS = r"""(?:[^<>"']|"[^<>"]*"|'[^<>']*')*+"""
 
 # What a plain cell may hold: characters (no markup, no control characters, no separators),
 # well-formed character references, a bare "&", and inline tags that carry no text of their own.
-_TEXT = r"[^<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000\ue001\ufffe\uffff]"
+_TEXT = r"[^<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\ue004\ufffe\uffff]"
 _INLINE_TAGS = "a|abbr|b|big|em|font|i|small|span|strong|sub|sup|u"
 _VOID_TAGS = "br|img|wbr"
 _REFS = r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});|&(?![A-Za-z0-9#])"
@@ -203,7 +217,13 @@ _PLAIN_ROW_ANY = re.compile(
 )
 _ROW_END = re.compile(r"</tr\s*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]*>")
-_ODD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_BOLD_OPEN = re.compile(rf"<(?:b|strong)(?=[\s/>]){_ATTRS}>", re.IGNORECASE)
+_BR = re.compile(rf"<br(?=[\s/>]){_ATTRS}>", re.IGNORECASE)
+_HREF = re.compile(r"""<a(?=[\s/>])(?:[^<>"']|"[^<>"]*"|'[^<>']*')*?\shref\s*=\s*"""
+                   r"""(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""", re.IGNORECASE)
+#: The only links taken as a judgment: the judgments database's own documents (it goes into e-mails).
+_JUDGMENT_URL = re.compile(r"https?://orzeczenia\.nsa\.gov\.pl/doc/[A-Za-z0-9]+", re.IGNORECASE)
+_BOLD_TAGS = ("b", "strong")
 
 
 @functools.lru_cache(maxsize=32)
@@ -211,23 +231,6 @@ def _plain_row_re(cells: int) -> re.Pattern[str]:
     """A whole plain row of exactly ``cells`` cells, one group per cell: one regex call per row."""
     cell = rf"<td(?=[\s/>]){_ATTRS}>({_CONTENT})</td\s*>\s*+"
     return re.compile(rf"<tr(?=[\s/>]){_ATTRS}>\s*+{cell * cells}(?:</tr\s*>\s*+)?", re.IGNORECASE)
-
-
-@functools.lru_cache(maxsize=32)
-def _signature_re(index: int) -> re.Pattern[bytes]:
-    """Matches at every ``<tr`` of the lower-cased bytes, capturing (group 1) the raw text of the row's
-    ``index``-th cell when it is plain text; otherwise group 1 is None.
-
-    Only decides which rows are worth decoding: a row whose cell it can't read is a candidate. What it
-    consumes past ``<tr`` (cells of text and inline tags) can't hide a table or row tag.
-    """
-    text = rb"[^<&\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-    content = rb"(?:" + text + rb"++|" + _REFS.encode() + rb"|" + _INLINE.encode() + rb")*+"
-    cell_open = rb"<t[dh]" + _END + _ATTRS.encode() + rb">"
-    before = rb"(?:" + cell_open + content + rb"</t[dh]\s*>\s*+){%d}" % index if index else b""
-    plain = text + rb"*+"
-    cell = rb"(?:" + _ATTRS.encode() + rb">\s*+" + before + cell_open + rb"(" + plain + rb")</t[dh]\s*>)?"
-    return re.compile(rb"<tr" + _END + cell)
 
 
 def _collapse(text: str) -> str:
@@ -265,15 +268,11 @@ def _nested_row_starts(low: bytes, start: int) -> tuple[list[int], int, bool]:
 class _Layout:
     cols: _Columns
     rows: list[tuple[int, int]]  # (start, end) of each body row chunk
-    captures: list[bytes | None] | None  # per row, the raw signature cell (see _signature_re), if asked
     closed: bool  # False: no </table>, the page was cut off
 
 
-def _layout(
-    low: bytes, start: int, court: str, header_text: Callable[[int, int], str], capture: bool, budget: _Budget
-) -> _Layout:
-    """Cut the table into the header and row chunks, read the header, and (``capture``) grab each row's
-    signature cell: in the usual case (no nested tables) one pass over the bytes finds both."""
+def _layout(low: bytes, start: int, court: str, header_text: Callable[[int, int], str], budget: _Budget) -> _Layout:
+    """Cut the table into the header and row chunks and read the header."""
     close = _TABLE_CLOSE_B.search(low, start)
     end = close.start() if close else len(low)
     nested = low.find(b"<table", start, end) != -1
@@ -286,12 +285,7 @@ def _layout(
         second = _TR_B.search(low, first.end(), end)
         body_start = second.start() if second else end
         cols = _columns(header_text(first.start(), body_start), court)
-        if capture:
-            rows = _signature_re(cols.signature).finditer(low, body_start, end)
-            found = [(m.start(), m.group(1)) for m in rows]
-            starts, captures = [s for s, _ in found], [c for _, c in found]
-        else:
-            starts, captures = [m.start() for m in _TR_B.finditer(low, body_start, end)], None
+        starts = [m.start() for m in _TR_B.finditer(low, body_start, end)]
         closed = close is not None
     else:
         all_starts, end, closed = _nested_row_starts(low, start)
@@ -299,29 +293,75 @@ def _layout(
             raise ParseError(court, 'table id="tabela" has no rows')
         cols = _columns(header_text(all_starts[0], all_starts[1] if len(all_starts) > 1 else end), court)
         starts = all_starts[1:]
-        signature_cell = _signature_re(cols.signature)
-        captures = [signature_cell.match(low, s).group(1) for s in starts] if capture else None
     bounds = [*starts, end]
-    return _Layout(cols, list(zip(bounds[:-1], bounds[1:], strict=True)), captures, closed)
+    return _Layout(cols, list(zip(bounds[:-1], bounds[1:], strict=True)), closed)
 
 
 # --- Row decoding ---------------------------------------------------------------------------------
 
 
-def _bs4_cells(chunk: str) -> list[str] | None:
+# The subject cell's text is "subject [_RESULT_MARK result lines split by _LINE_MARK] [_LINK_MARK href]":
+# the bold text from the first <b>/<strong> on is the result, and the first link's href follows. Every
+# route below builds it the same way; _subject_parts() takes it apart.
+
+
+def _bs4_subject(cell) -> str:  # cell: bs4.Tag
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    href = None
+    bold = False
+    for node in cell.descendants:
+        if isinstance(node, Tag):
+            if not bold and node.name in _BOLD_TAGS:
+                bold = True
+                parts.append(_RESULT_MARK)
+            elif bold and node.name == "br":
+                parts.append(_LINE_MARK)
+            if href is None and node.name == "a" and node.get("href") is not None:
+                href = str(node.get("href"))
+        elif type(node) in (NavigableString, CData):  # what get_text() reads: no comments, scripts...
+            parts.append(_MARKS.sub("", node))
+    text = " ".join(parts)
+    return text if href is None else f"{text}{_LINK_MARK}{_MARKS.sub('', href)}"
+
+
+def _bs4_cells(chunk: str, subject: int | None = None) -> list[str] | None:
     """Cell texts of one row via a bs4 tree, or None when the chunk holds no row at all."""
     soup = BeautifulSoup(f"<table>{chunk}</table>", _BS4_FEATURES)
     row = soup.find("tr")
     if row is None:
         return None
-    return [cell.get_text(" ") for cell in row.find_all(["td", "th"], recursive=False)]
+    return [_bs4_subject(cell) if i == subject else cell.get_text(" ")
+            for i, cell in enumerate(row.find_all(["td", "th"], recursive=False))]
 
 
-def _plain_cells(chunk: str, expected: int) -> list[str] | None:
+def _plain_subject(raw: str) -> str | None:
+    """The subject cell's raw content with the marks and inline tags as spaces; None: let a tree read it."""
+    link = _HREF.search(raw)
+    href = None if link is None else next(g for g in link.groups() if g is not None)
+    if href is not None and "&" in href:  # references in attributes decode their own way: the tree's
+        return None
+    bold = _BOLD_OPEN.search(raw)
+    if bold is None:
+        text = _ANY_TAG.sub(" ", raw)
+    else:
+        result = _BR.sub(_LINE_MARK, raw[bold.end():])
+        text = f"{_ANY_TAG.sub(' ', raw[:bold.start()])}{_RESULT_MARK}{_ANY_TAG.sub(' ', result)}"
+    return text if href is None else f"{text}{_LINK_MARK}{href}"
+
+
+def _plain_cells(chunk: str, expected: int, subject: int | None = None) -> list[str] | None:
     """Raw cell contents of a plain row (inline tags already spaces), else None (not plain)."""
     match = _plain_row_re(expected).fullmatch(chunk)
     if match is not None:
-        return [_ANY_TAG.sub(" ", cell) if "<" in cell else cell for cell in match.groups()]
+        cells = [_ANY_TAG.sub(" ", cell) if "<" in cell else cell for cell in match.groups()]
+        if subject is not None:
+            text = _plain_subject(match.group(subject + 1))
+            if text is None:
+                return None
+            cells[subject] = text
+        return cells
     if _PLAIN_ROW_ANY.fullmatch(chunk) is None:  # a plain row with another cell count?
         return None
     return _PLAIN_CELL.findall(chunk, _ROW_OPEN.match(chunk).end())  # type: ignore[union-attr]
@@ -331,6 +371,8 @@ def _decode_batch(raw_rows: Sequence[list[str]]) -> list[list[str]] | None:
     """Decode the character references of many plain rows in one bs4 call (None: layout not kept)."""
     joined = _ROW_SEP.join(_CELL_SEP.join(cells) for cells in raw_rows)
     decoded = BeautifulSoup(f"<p>{joined}</p>", _BS4_FEATURES).get_text()
+    if len(_MARKS.findall(decoded)) != len(_MARKS.findall(joined)):  # a reference made a mark: not ours
+        return None
     rows = [row.split(_CELL_SEP) for row in decoded.split(_ROW_SEP)]
     if len(rows) != len(raw_rows) or any(len(a) != len(b) for a, b in zip(rows, raw_rows, strict=True)):
         return None
@@ -346,14 +388,14 @@ def _decode_rows(chunks: Sequence[str], cols: _Columns, force_dom: bool,
     """
     out: list[list[str] | None] = [None] * len(chunks)
     if force_dom:
-        return [_bs4_cells(chunk) for chunk in chunks]
+        return [_bs4_cells(chunk, cols.subject) for chunk in chunks]
     expected = len(cols.headers)
     plain_at: list[int] = []
     plain_raw: list[list[str]] = []
     irregular: list[int] = []
     for i, chunk in enumerate(chunks):
         # No real row has a thousand tags: skip the regexes (one pass each) and let the tree's budget decide.
-        cells = _plain_cells(chunk, expected) if chunk.count("<") <= _MAX_PLAIN_TAGS else None
+        cells = _plain_cells(chunk, expected, cols.subject) if chunk.count("<") <= _MAX_PLAIN_TAGS else None
         if cells is None:
             irregular.append(i)
         elif len(cells) != expected or not cells:
@@ -371,7 +413,7 @@ def _decode_rows(chunks: Sequence[str], cols: _Columns, force_dom: bool,
             out[i] = decoded[j]
     if irregular:
         irregular.sort()
-        cells = _tree_cells([chunks[i] for i in irregular], expected, cols.signature, budget)
+        cells = _tree_cells([chunks[i] for i in irregular], expected, cols.signature, cols.subject, budget)
         for i, row_cells in zip(irregular, cells, strict=True):
             out[i] = row_cells
     return out
@@ -404,7 +446,7 @@ class _Budget:
     """
 
     WORK_PER_BYTE = 20
-    ROW_UNITS = 50  # per "<tr" (and "<table" in a table with nested ones): finding and filtering it
+    ROW_UNITS = 50  # per "<tr" (and "<table" in a table with nested ones): finding it
     CELL_ROW_UNITS = 2000  # per row with cells: decoding it, the regexes, the SessionRow and its description
     TAG_UNITS = 100  # per tag of an irregular row: building and reading its lxml element
     BASE = 4 << 20
@@ -466,14 +508,44 @@ def _element_text(cell) -> str:  # cell: lxml.etree._Element
     return " ".join(parts)
 
 
-def _row_cells(tr, expected: int, signature: int) -> list[str]:  # tr: lxml.etree._Element
+def _element_subject(cell) -> str:  # cell: lxml.etree._Element
+    """_bs4_subject() on an lxml element: the text as _element_text() reads it, with the marks."""
+    from lxml import etree
+
+    parts: list[str] = []
+    href = None
+    bold = False
+    hidden = 0
+    for event, el in etree.iterwalk(cell, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            if el.tag in _NON_TEXT_CONTAINERS:
+                hidden += 1
+            if not bold and el.tag in _BOLD_TAGS:
+                bold = True
+                parts.append(_RESULT_MARK)
+            elif bold and el.tag == "br":
+                parts.append(_LINE_MARK)
+            if href is None and el.tag == "a" and el.get("href") is not None:
+                href = el.get("href")
+            if el.text and not hidden:
+                parts.append(_MARKS.sub("", el.text))
+            continue
+        if event == "end" and el.tag in _NON_TEXT_CONTAINERS:
+            hidden -= 1
+        if el is not cell and el.tail and not hidden:
+            parts.append(_MARKS.sub("", el.tail))
+    text = " ".join(parts)
+    return text if href is None else f"{text}{_LINK_MARK}{_MARKS.sub('', href)}"
+
+
+def _row_cells(tr, expected: int, signature: int, subject: int | None) -> list[str]:  # tr: lxml.etree._Element
     cells = [el for el in tr if el.tag in ("td", "th")]
     if len(cells) != expected:  # a bad row: only its signature cell is read (for the alert)
         return [_element_text(el) if i == signature else "" for i, el in enumerate(cells)]
-    return [_element_text(el) for el in cells]
+    return [_element_subject(el) if i == subject else _element_text(el) for i, el in enumerate(cells)]
 
 
-def _tree_cells(chunks: Sequence[str], expected: int, signature: int,
+def _tree_cells(chunks: Sequence[str], expected: int, signature: int, subject: int | None,
                 budget: _Budget) -> list[list[str] | None]:
     import secrets
 
@@ -487,7 +559,7 @@ def _tree_cells(chunks: Sequence[str], expected: int, signature: int,
             markup = f"<table>{chunks[batch[0]]}</table>"
             budget.charge_tree(markup, retry=retry)
             tr = next(_lxml_root(markup).iter("tr"), None)
-            out[batch[0]] = None if tr is None else _row_cells(tr, expected, signature)
+            out[batch[0]] = None if tr is None else _row_cells(tr, expected, signature, subject)
             continue
         nonce = secrets.token_hex(8)  # a page can't forge a marker it can't guess
         markup = "".join(f'<table>{chunks[i]}</table><hr id="{nonce}-{k}">' for k, i in enumerate(batch))
@@ -505,7 +577,7 @@ def _tree_cells(chunks: Sequence[str], expected: int, signature: int,
                 break
             first = table[0] if len(table) else None  # usually the row itself
             tr = first if first is not None and first.tag == "tr" else next(table.iter("tr"), None)
-            out[batch[good]] = None if tr is None else _row_cells(tr, expected, signature)
+            out[batch[good]] = None if tr is None else _row_cells(tr, expected, signature, subject)
             good += 1
         if good < len(batch):  # batch[good] is misplaced: it goes alone, the rest in a new document
             if good + 1 < len(batch):
@@ -527,6 +599,7 @@ class _Columns:
     signature: int
     date: int
     hour: int | None
+    subject: int | None  # Przedmiot / Wynik: subject, result and judgment link
     order: list[int]  # column indexes sorted by header name, for the description
     labels: list[str]
 
@@ -564,10 +637,11 @@ def _columns(chunk: str, court: str) -> _Columns:
     signature = find(SIGNATURE_HEADER, True)
     date = find(DATE_HEADER, True)
     hour = find(HOUR_HEADER, False)
+    subject = find(SUBJECT_HEADER, False)
     assert signature is not None and date is not None
     labels = [h or f"#{i + 1}" for i, h in enumerate(headers)]
     order = sorted(range(len(headers)), key=labels.__getitem__)
-    return _Columns(headers, signature, date, hour, order, labels)
+    return _Columns(headers, signature, date, hour, subject, order, labels)
 
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -583,6 +657,15 @@ def _local_time(naive: datetime) -> datetime:
     the row keeps a nonexistent 02:30 that the database stores as 03:30, so every run saw a change.
     """
     return naive.replace(tzinfo=WARSAW).astimezone(UTC).astimezone(WARSAW)
+
+
+def _subject_parts(text: str) -> tuple[str, str, str]:
+    """(subject, result, judgment link) of a collapsed subject cell; the result's lines joined by newlines."""
+    text, _, href = text.partition(_LINK_MARK)
+    subject, _, result = text.partition(_RESULT_MARK)
+    lines = (_collapse(line) for line in result.split(_LINE_MARK))
+    href = href.strip()
+    return subject.strip(), "\n".join(line for line in lines if line), href if _JUDGMENT_URL.fullmatch(href) else ""
 
 
 def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
@@ -605,31 +688,12 @@ def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
         when = _local_time(datetime(year, month, day, hour, minute))
     except ValueError:  # 2026-02-30, 25:99
         return None
+    outcome = judgment_url = ""
+    if cols.subject is not None:
+        values[cols.subject], outcome, judgment_url = _subject_parts(values[cols.subject])
     description = "\n".join(f"{cols.labels[i]}: {values[i]}" for i in cols.order)
-    return SessionRow(signature=signature, time=when, description=description)
-
-
-class _Tracked:
-    """The tracked signature keys, and a cheap conservative test on a row's raw signature cell."""
-
-    def __init__(self, signatures: Iterable[str], codec: str) -> None:
-        self.keys = {k for k in map(signature_key, signatures) if k}
-        self.codec = codec
-        self.raw_keys: set[bytes] = set()  # as they'd appear in the lower-cased page bytes
-        for key in self.keys:
-            try:
-                self.raw_keys.add(key.lower().encode(codec))
-            except UnicodeEncodeError:
-                pass  # can only appear as character references, which make the row a candidate
-
-    def may_match(self, raw: bytes | None) -> bool:
-        """False only when the cell's text certainly isn't a tracked signature."""
-        if raw is None:
-            return True  # not plain text: let bs4 decide
-        if raw.isascii():  # ASCII whitespace is all bytes.split() splits on, and all there can be here
-            return b" ".join(raw.split()) in self.raw_keys
-        text = raw.decode(self.codec, errors="replace")  # zero-width characters, NFKC forms: the full key
-        return _ODD_CHARS.search(text) is not None or signature_key(_collapse(text)) in self.keys
+    return SessionRow(signature=signature, time=when, description=description, outcome=outcome,
+                      judgment_url=judgment_url)
 
 
 #: Passes over the page's bytes before rows are decoded (lower-casing, comments, table, rows, decoding).
@@ -650,7 +714,6 @@ def _parse(
     *,
     content_type: str | None = None,
     court: str = "",
-    signatures: Iterable[str] | None = None,
     force_dom: bool = False,
 ) -> ParseResult:
     """parse_page(); ``force_dom`` decodes every row through a bs4 tree (the reference the tests use)."""
@@ -662,23 +725,16 @@ def _parse(
     low = body.lower()
     if b"<!--" in low:
         low = _blank_comments(low)
-    tracked = None if signatures is None else _Tracked(signatures, codec)
     layout = _layout(
         low,
         _table_start(low, court),
         court,
         header_text=lambda a, b: _header_chunk(body, a, b, codec, budget),
-        capture=tracked is not None,
         budget=budget,
     )
     cols = layout.cols
     result = ParseResult(rows_seen=len(layout.rows), headers=cols.headers, truncated=not layout.closed)
     spans = layout.rows
-    if tracked is not None and not tracked.keys:
-        spans = []
-    elif tracked is not None:  # the cheap prefilter; the exact key match comes after decoding
-        captures = layout.captures if layout.captures is not None else [None] * len(spans)
-        spans = [s for s, raw in zip(spans, captures, strict=True) if tracked.may_match(raw)]
     # A row without any "<td"/"<th" has no cells whatever a tree makes of it: bad, and not decoded
     # (a page of millions of "<tr " would otherwise cost a few µs of Python each).
     with_cells = [(a, b) for a, b in spans if _CELL_TAG_B.search(low, a + 3, b) is not None]
@@ -686,6 +742,7 @@ def _parse(
     spans = with_cells
     budget.charge(budget.CELL_ROW_UNITS * len(spans))
     chunks = [body[a:b].decode(codec, errors="replace") for a, b in spans]
+    named: set[str] = set()
     unfinished = None  # the page was cut off inside the last row: its last cell may be incomplete
     if not layout.closed and spans and spans[-1] == layout.rows[-1] and not _ROW_END.search(chunks[-1]):
         unfinished = len(chunks) - 1
@@ -693,11 +750,12 @@ def _parse(
         row = None if i == unfinished else _session_row(cells, cols)
         if row is None:
             result.bad_rows += 1
-            if tracked is not None and cells is not None and len(cells) > cols.signature:
+            if cells is not None and len(cells) > cols.signature:
                 signature = normalize_signature(_collapse(cells[cols.signature]))
-                if signature_key(signature) in tracked.keys and signature not in result.unreadable:
-                    result.unreadable.append(signature)
-        elif tracked is None or signature_key(row.signature) in tracked.keys:
+                if signature and signature not in named:
+                    named.add(signature)
+                    result.bad_signatures.append(signature)
+        else:
             result.rows.append(row)
     result.work = budget.work
     return result
@@ -708,11 +766,10 @@ def parse_page(
     *,
     content_type: str | None = None,
     court: str = "",
-    signatures: Iterable[str] | None = None,
 ) -> ParseResult:
-    """Parse an eWokanda page; with ``signatures``, return only the rows of those (any case/spacing).
+    """Parse an eWokanda page: every row, once (callers pick the tracked ones by ``signature_key``).
 
     Raises ParseError when the page has no ``table id="tabela"`` or lacks the Sygnatura/Data headers.
     Rows that can't be read are skipped and counted in ``bad_rows``.
     """
-    return _parse(body, content_type=content_type, court=court, signatures=signatures)
+    return _parse(body, content_type=content_type, court=court)

@@ -123,7 +123,7 @@ def run_court(
     summary.rows_seen, summary.bad_rows, summary.resumed_groups = parsed.rows_seen, parsed.bad_rows, resumed
     summary.bytes_fetched, summary.page_complete = page.bytes_fetched, complete
     summary.first_date, summary.last_date = (first.isoformat() if first else ""), (last.isoformat() if last else "")
-    summary.unreadable = parsed.unreadable
+    summary.unreadable = page.unreadable
     summary.groups_done = []  # resume state only: the result needs the counts
     count("poradnia_rows_parsed", summary.rows_seen, labels)
     if not dry_run:
@@ -144,6 +144,7 @@ _HISTORY_COUNTS = {
     "sessions_not_listed": [CourtSessionChange.Kind.NOT_LISTED],
     "sessions_listed_again": [CourtSessionChange.Kind.LISTED_AGAIN],
     "sessions_moved": [CourtSessionChange.Kind.MOVED],
+    "outcomes_recorded": [CourtSessionChange.Kind.OUTCOME],
 }
 
 
@@ -160,7 +161,8 @@ def _count_from_history(summary: CourtSyncSummary, court: Court, workflow_id: st
         missing = recorded - getattr(summary, field)
         if missing > 0:
             setattr(summary, field, recorded)
-            summary.sessions_unchanged = max(0, summary.sessions_unchanged - missing)
+            if field != "outcomes_recorded":  # a result is no change to the hearing: it was counted unchanged
+                summary.sessions_unchanged = max(0, summary.sessions_unchanged - missing)
 
 
 def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: str) -> CourtSessionSyncResult:

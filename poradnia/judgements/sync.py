@@ -18,7 +18,15 @@ States (``CourtSession.State``):
   page lists it again it goes back to ``listed`` (same session, same event), one e-mail. A run whose
   page was cut short or tripped the drift check (``mark_absent=False``) counts no misses; a failed fetch
   or parse never gets here.
-* ``held``: its date has passed. Never touched again.
+* ``held``: its date has passed. Never touched again, except for the court's result.
+
+Result. After the hearing the court adds its result (and later the judgment's link) to the row. A
+session whose hearing day has come (today or earlier, in Warsaw) and whose row shows a result it does
+not have yet records it, in whatever state it is: ``outcome``/``judgment_url``, a history row of kind
+``outcome``, the event's text starting with "Wynik: ..." and one e-mail per staff member. A corrected
+result records and tells again; a link published later records once more with a short e-mail of its
+own. A result is not a change to the hearing: it is not in the row's description, so matching and time
+or text change detection never see it. A result the page stops showing is kept.
 
 Moved. When in one run a session becomes not listed and a new hearing of the same court case appears
 on another date (today or later), the two are paired, nearest first: the session and its event move
@@ -46,6 +54,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,6 +63,7 @@ from django.db.models import Max
 
 from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
+from poradnia.dates import long_datetime, short_datetime
 from poradnia.events.models import Event, Reminder
 from poradnia.mailtemplates import EmailTemplates
 from poradnia.outbox.queueing import deliverable
@@ -62,13 +72,20 @@ from poradnia.outbox.services import enqueue
 from .fetcher import fetch_court_page
 from .models import Court, CourtCase, CourtSession, CourtSessionChange
 from .parser import ParseResult, SessionRow, parse_page
-from .signatures import signature_key
+from .signatures import normalize_signature, signature_key
 
 log = logging.getLogger(__name__)
 EMAIL_KIND = EmailKind.COURT_SESSION
 HEARING_TEMPLATES = "judgements/email/hearing"  # + "_<change>": hearing_created/, hearing_moved/, ...
 MAX_PLANNED = 500  # dry-run plan entries returned per court (keeps activity results small)
 NOT_LISTED_PREFIX = "[NIE NA WOKANDZIE] "
+OUTCOME_TEMPLATES = "judgements/email/outcome"  # outcome/ (a result), outcome_judgment/ (its link, later)
+#: The judgments database's search for one signature: staff find the judgment there before it is linked.
+CBOSA_SEARCH = "https://orzeczenia.nsa.gov.pl/cbo/find?q=SYGNATURA+%5B{}%5D"
+#: Results that decide nothing yet (lower-case prefixes): the calendar says a new date will come.
+OPEN_OUTCOMES = ("odroczono", "zdjęto z wokandy", "zdjąć z wokandy", "skierowano na posiedzenie niejawne",
+                 "przerwano")
+OPEN_NOTE = "Sprawa nie jest zakończona: nowy termin pojawi się w kalendarzu, gdy sąd go wyznaczy."
 State = CourtSession.State
 Kind = CourtSessionChange.Kind
 
@@ -106,21 +123,26 @@ def selected_courts(court_ids: list[int] | None = None, parser_key: str | None =
 
 @dataclass
 class CourtPage:
-    """One read of a court's page: the tracked rows (and their counters) and the dates the page covers."""
+    """One read of a court's page: its rows (and their counters), the dates it covers, and the tracked
+    signatures among its unreadable rows."""
 
-    parsed: ParseResult  # filtered to the tracked signatures, as the counters have always been
+    parsed: ParseResult
     first_date: date | None
     last_date: date | None
     bytes_fetched: int
+    unreadable: list[str] = field(default_factory=list)
+
+
+def tracked_among(signatures: Iterable[str], tracked: Iterable[str]) -> list[str]:
+    """The ``signatures`` (as printed) whose key is one of the ``tracked`` signatures' keys, in order."""
+    keys = {signature_key(s) for s in tracked}
+    return [s for s in signatures if signature_key(s) in keys]
 
 
 def fetch_court(court: Court, signatures: Iterable[str]) -> CourtPage:
-    """Fetch a court's page, parse the tracked signatures' rows, and read the dates the whole page covers.
-
-    The dates need every row, so the page is parsed a second time in full (tens of milliseconds for a
-    thousand rows, against seconds of download); the filtered parse keeps ``bad_rows`` counting only rows
-    that may be tracked. Raises the fetcher's FetchError and the parser's ParseError.
-    """
+    """Fetch a court's page and parse it once: its rows, the dates it covers, and which of ``signatures``
+    (the tracked ones) have a row it could not read. Raises the fetcher's FetchError and the parser's
+    ParseError."""
     page = fetch_court_page(
         court.url,
         user_agent=settings.EWOKANDA_USER_AGENT,
@@ -129,13 +151,13 @@ def fetch_court(court: Court, signatures: Iterable[str]) -> CourtPage:
         total_timeout=settings.EWOKANDA_TOTAL_TIMEOUT,
         max_bytes=settings.EWOKANDA_MAX_BYTES,
     )
-    parsed = parse_page(page.body, content_type=page.content_type, court=court.parser_key, signatures=signatures)
-    first, last = page_dates(parse_page(page.body, content_type=page.content_type, court=court.parser_key).rows)
-    return CourtPage(parsed, first, last, len(page.body))
+    parsed = parse_page(page.body, content_type=page.content_type, court=court.parser_key)
+    first, last = page_dates(parsed.rows)
+    return CourtPage(parsed, first, last, len(page.body), tracked_among(parsed.bad_signatures, signatures))
 
 
-def fetch_and_parse(court: Court, signatures: Iterable[str] | None) -> ParseResult:
-    """Fetch a court's page and parse it (only the given signatures' rows when given)."""
+def fetch_and_parse(court: Court) -> ParseResult:
+    """Fetch a court's page and parse it."""
     page = fetch_court_page(
         court.url,
         user_agent=settings.EWOKANDA_USER_AGENT,
@@ -144,7 +166,7 @@ def fetch_and_parse(court: Court, signatures: Iterable[str] | None) -> ParseResu
         total_timeout=settings.EWOKANDA_TOTAL_TIMEOUT,
         max_bytes=settings.EWOKANDA_MAX_BYTES,
     )
-    return parse_page(page.body, content_type=page.content_type, court=court.parser_key, signatures=signatures)
+    return parse_page(page.body, content_type=page.content_type, court=court.parser_key)
 
 
 def judgement_bot():
@@ -176,9 +198,31 @@ def rows_by_key(rows: Iterable[SessionRow], tracked: dict[str, list[CourtCase]])
     return found
 
 
-def plain_text(event: Event) -> str:
-    """The event's text without the not-listed mark."""
-    return event.text.removeprefix(NOT_LISTED_PREFIX)
+def is_open_outcome(outcome: str) -> bool:
+    """A result that leaves the matter open (adjourned, taken off the list...): a new date will follow."""
+    return outcome.casefold().startswith(OPEN_OUTCOMES)
+
+
+def outcome_heading(outcome: str, judgment_url: str) -> str:
+    """What the event's text starts with once the court gave its result ("" before)."""
+    if not outcome:
+        return ""
+    lines = [f"Wynik: {outcome}"]
+    if judgment_url:
+        lines.append(f"Orzeczenie: {judgment_url}")
+    if is_open_outcome(outcome):
+        lines.append(OPEN_NOTE)
+    return "\n".join(lines) + "\n\n"
+
+
+def plain_text(session: CourtSession) -> str:
+    """The session event's text without the not-listed mark and the result heading: the row's description."""
+    text = session.event.text.removeprefix(NOT_LISTED_PREFIX)
+    return text.removeprefix(outcome_heading(session.outcome, session.judgment_url))
+
+
+def cbosa_url(signature: str) -> str:
+    return CBOSA_SEARCH.format(quote_plus(normalize_signature(signature)))
 
 
 def _same_time(event: Event, row: SessionRow) -> bool:
@@ -187,8 +231,15 @@ def _same_time(event: Event, row: SessionRow) -> bool:
     return event.time.astimezone(UTC).replace(second=0, microsecond=0) == row.time.astimezone(UTC)
 
 
-def _differs(event: Event, row: SessionRow) -> bool:
-    return not _same_time(event, row) or plain_text(event) != row.description
+def _differs(session: CourtSession, row: SessionRow) -> bool:
+    return not _same_time(session.event, row) or plain_text(session) != row.description
+
+
+def _new_outcome(session: CourtSession, row: SessionRow, today: date) -> bool:
+    """The row shows a result (or its link) the session, whose hearing day has come, does not have yet."""
+    if session.date > today or not row.outcome:
+        return False
+    return row.outcome != session.outcome or bool(row.judgment_url and row.judgment_url != session.judgment_url)
 
 
 def _local_day(moment: datetime) -> date:
@@ -215,7 +266,7 @@ def match_day(sessions: list[CourtSession], rows: list[SessionRow]
     pairs: list[tuple[CourtSession, SessionRow]] = []
     for row in list(free_rows):
         for session in free_sessions:
-            if not _differs(session.event, row):
+            if not _differs(session, row):
                 pairs.append((session, row))
                 free_sessions.remove(session)
                 free_rows.remove(row)
@@ -381,14 +432,22 @@ def _plan_only(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], 
         elif session.state == State.NOT_LISTED:
             counts.sessions_listed_again += 1
             add("listed_again", session.date, session.slot, row.time)
-        elif _differs(session.event, row):
+        elif _differs(session, row):
             counts.sessions_updated += 1
             add("update", session.date, session.slot, row.time)
         else:
             counts.sessions_unchanged += 1
+        if _new_outcome(session, row, ctx.today):
+            counts.outcomes_recorded += 1
+            add("outcome", session.date, session.slot, row.time)
     for row in plan.created:
         counts.sessions_created += 1
-        add("create", _local_day(row.time), slot_for(_local_day(row.time)), row.time)
+        day = _local_day(row.time)
+        slot = slot_for(day)
+        add("create", day, slot, row.time)
+        if day <= ctx.today and row.outcome:
+            counts.outcomes_recorded += 1
+            add("outcome", day, slot, row.time)
     for _session, row in plan.moved:
         counts.sessions_moved += 1
         add("moved", _local_day(row.time), slot_for(_local_day(row.time)), row.time)
@@ -402,6 +461,10 @@ def _snapshot(event_time: datetime, text: str) -> dict[str, str]:
     return {"time": event_time.astimezone(WARSAW).isoformat(), "text": text}
 
 
+def _outcome_snapshot(outcome: str, judgment_url: str) -> dict[str, str]:
+    return {"outcome": outcome, "judgment_url": judgment_url}
+
+
 def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow], counts: CourtSyncSummary) -> None:
     tally: dict[str, int] = defaultdict(int)
     with transaction.atomic():
@@ -413,7 +476,7 @@ def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow],
                 tally["unchanged"] += 1
             elif session.state == State.NOT_LISTED:
                 _listed_again(ctx, court_case, session, row, tally)
-            elif _differs(session.event, row):
+            elif _differs(session, row):
                 _update(ctx, court_case, session, row, tally)
             else:
                 tally["unchanged"] += 1
@@ -421,10 +484,16 @@ def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow],
                     _bump(session, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
                 else:  # no revision bump: being seen again is no change and needs no e-mail
                     CourtSession.objects.filter(pk=session.pk).update(last_seen_at=ctx.now)
+            if _new_outcome(session, row, ctx.today):
+                _outcome(ctx, court_case, session.pk, row, tally)
         for session, row in plan.moved:
             _move(ctx, court_case, session, row, tally)
+            if _local_day(row.time) <= ctx.today and row.outcome:
+                _outcome(ctx, court_case, session.pk, row, tally)
         for row in plan.created:
-            _create(ctx, court_case, row, tally)
+            session_id = _create(ctx, court_case, row, tally)
+            if _local_day(row.time) <= ctx.today and row.outcome:
+                _outcome(ctx, court_case, session_id, row, tally)
         for session in plan.not_listed:
             _not_listed(ctx, court_case, session, tally)
         for session in plan.missed:
@@ -439,6 +508,7 @@ def _write_case(ctx: SyncContext, court_case: CourtCase, rows: list[SessionRow],
     counts.sessions_listed_again += tally["listed_again"]
     counts.sessions_moved += tally["moved"]
     counts.sessions_missed += tally["missed"]
+    counts.outcomes_recorded += tally["outcomes"]
     counts.emails_queued += tally["emails"]
 
 
@@ -467,10 +537,11 @@ def _retime_event(ctx: SyncContext, session: CourtSession, row: SessionRow) -> N
     if not _same_time(session.event, row):
         # Reminders follow the hearing: deactivated rows make the reminder job remind at the new time.
         Reminder.objects.filter(event_id=session.event_id).update(active=False)
-    Event.objects.filter(pk=session.event_id).update(time=row.time, text=row.description, modified_by=ctx.bot)
+    text = outcome_heading(session.outcome, session.judgment_url) + row.description  # a result stays first
+    Event.objects.filter(pk=session.event_id).update(time=row.time, text=text, modified_by=ctx.bot)
 
 
-def _create(ctx: SyncContext, court_case: CourtCase, row: SessionRow, tally: dict[str, int]) -> None:
+def _create(ctx: SyncContext, court_case: CourtCase, row: SessionRow, tally: dict[str, int]) -> int:
     day = _local_day(row.time)
     event = Event.objects.create(case=court_case.case, time=row.time, text=row.description, deadline=False,
                                  created_by=ctx.bot)
@@ -483,6 +554,52 @@ def _create(ctx: SyncContext, court_case: CourtCase, row: SessionRow, tally: dic
     tally["emails"] += _notify(ctx, court_case, "created", f"created:{court_case.pk}:{session.pk}", row.time,
                                row.description)
     tally["created"] += 1
+    return session.pk
+
+
+def _outcome(ctx: SyncContext, court_case: CourtCase, session_id: int, row: SessionRow,
+             tally: dict[str, int]) -> None:
+    """Record the row's result (or the judgment's link) on the session, with its history row and e-mails.
+
+    Read afresh: the hearing may have been updated a moment ago in this transaction (a new revision).
+    """
+    session = CourtSession.objects.select_related("event").get(pk=session_id)
+    if not _new_outcome(session, row, ctx.today):
+        return
+    description = plain_text(session)
+    judgment_url = row.judgment_url or session.judgment_url
+    link_only = row.outcome == session.outcome  # the same result, its judgment published since
+    _bump(session, outcome=row.outcome, judgment_url=judgment_url, outcome_seen_at=ctx.now)
+    # The page shows the hearing with its result, so a not-listed mark no longer holds.
+    Event.objects.filter(pk=session.event_id).update(
+        text=outcome_heading(row.outcome, judgment_url) + description, modified_by=ctx.bot)
+    _record(ctx, court_case, session, Kind.OUTCOME, _outcome_snapshot(session.outcome, session.judgment_url),
+            _outcome_snapshot(row.outcome, judgment_url))
+    # Keyed by what is told, not by revision: one e-mail per result (and per link), never two.
+    if link_only:
+        fact = f"judgment:{court_case.pk}:{session.pk}:{_digest(judgment_url)}"
+    else:
+        fact = f"outcome:{court_case.pk}:{session.pk}:{_digest(row.outcome)}"
+    context = {
+        "signature": court_case.signature,
+        "court": ctx.court.name,
+        "outcome": row.outcome,
+        "outcome_line": row.outcome.replace("\n", "; "),
+        "previous_outcome": "" if link_only else session.outcome,
+        "open": is_open_outcome(row.outcome),
+        "judgment_url": judgment_url,
+        "cbosa_url": cbosa_url(court_case.signature),
+        "when": long_datetime(session.event.time, hearing=True),
+        "when_short": short_datetime(session.event.time, hearing=True),
+        "description": description,
+    }
+    base = f"{OUTCOME_TEMPLATES}_judgment" if link_only else OUTCOME_TEMPLATES
+    tally["emails"] += _send(court_case, base, fact, context)
+    tally["outcomes"] += 1
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def _update(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: SessionRow,
@@ -491,7 +608,7 @@ def _update(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row:
     revision = _bump(session, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
     _retime_event(ctx, session, row)
     kind = Kind.TIME_CHANGED if not _same_time(event, row) else Kind.TEXT_CHANGED
-    _record(ctx, court_case, session, kind, _snapshot(event.time, plain_text(event)),
+    _record(ctx, court_case, session, kind, _snapshot(event.time, plain_text(session)),
             _snapshot(row.time, row.description))
     digest = hashlib.sha1(f"{row.time.isoformat()}|{row.description}".encode()).hexdigest()[:12]
     key = f"updated:{court_case.pk}:{session.pk}:r{revision}:{digest}"
@@ -504,7 +621,7 @@ def _listed_again(ctx: SyncContext, court_case: CourtCase, session: CourtSession
     event = session.event
     revision = _bump(session, state=State.LISTED, missed_runs=0, missed_in_run="", last_seen_at=ctx.now)
     _retime_event(ctx, session, row)
-    _record(ctx, court_case, session, Kind.LISTED_AGAIN, _snapshot(event.time, plain_text(event)),
+    _record(ctx, court_case, session, Kind.LISTED_AGAIN, _snapshot(event.time, plain_text(session)),
             _snapshot(row.time, row.description))
     before = event.time if not _same_time(event, row) else None
     key = f"listed_again:{court_case.pk}:{session.pk}:r{revision}"
@@ -514,10 +631,11 @@ def _listed_again(ctx: SyncContext, court_case: CourtCase, session: CourtSession
 
 def _not_listed(ctx: SyncContext, court_case: CourtCase, session: CourtSession, tally: dict[str, int]) -> None:
     event = session.event
-    text = plain_text(event)
+    text = plain_text(session)
     revision = _bump(session, state=State.NOT_LISTED, missed_runs=session.missed_runs + 1, missed_in_run=ctx.run_id)
     # The mark is in the text, so staff see it in every calendar view; reminders skip not-listed events.
-    Event.objects.filter(pk=session.event_id).update(text=NOT_LISTED_PREFIX + text, modified_by=ctx.bot)
+    marked = NOT_LISTED_PREFIX + event.text.removeprefix(NOT_LISTED_PREFIX)  # a result heading stays
+    Event.objects.filter(pk=session.event_id).update(text=marked, modified_by=ctx.bot)
     _record(ctx, court_case, session, Kind.NOT_LISTED, _snapshot(event.time, text), {})
     key = f"not_listed:{court_case.pk}:{session.pk}:r{revision}"
     tally["emails"] += _notify(ctx, court_case, "not_listed", key, event.time, text)
@@ -532,7 +650,7 @@ def _move(ctx: SyncContext, court_case: CourtCase, session: CourtSession, row: S
         revision = _bump(session, date=day, slot=_next_slot(court_case, day), state=State.LISTED, missed_runs=0,
                          missed_in_run="", last_seen_at=ctx.now)
     _retime_event(ctx, session, row)
-    _record(ctx, court_case, session, Kind.MOVED, _snapshot(event.time, plain_text(event)),
+    _record(ctx, court_case, session, Kind.MOVED, _snapshot(event.time, plain_text(session)),
             _snapshot(row.time, row.description))
     tally["emails"] += _notify(ctx, court_case, "moved", f"moved:{court_case.pk}:{session.pk}:r{revision}",
                                row.time, row.description, before=event.time)
@@ -563,7 +681,14 @@ def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, mom
         "checked": ctx.now.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
         "mark": NOT_LISTED_PREFIX.strip(),
     }
-    message = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}").render(context)
+    return _send(court_case, f"{HEARING_TEMPLATES}_{change}", fact, context)
+
+
+def _send(court_case: CourtCase, base: str, fact: str, context: dict[str, object]) -> int:
+    """Queue ``base``'s e-mail to each staff member of the case; returns how many were new."""
+    case = court_case.case
+    context = {**case_context(case.pk), "case": case, **context}
+    message = EmailTemplates.load(base).render(context)
     subject, headers = case_subject(case.pk, message.subject), case_headers(case.pk)
     queued = 0
     for user in deliverable(case.staff.filter(is_staff=True)).order_by("pk"):

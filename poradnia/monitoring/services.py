@@ -27,7 +27,7 @@ def check_court_page(court_id: int, *, run_id: str, now: datetime, last_attempt:
     """
     court = Court.objects.get(pk=court_id)
     try:
-        parsed = fetch_and_parse(court, None)
+        parsed = fetch_and_parse(court)
     except FetchError as exc:
         if exc.retryable and not last_attempt:
             raise

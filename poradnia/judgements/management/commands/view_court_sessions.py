@@ -55,24 +55,30 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             body, content_type = page.body, page.content_type
         try:
-            parsed = parse_page(body, content_type=content_type, court=parser_key,
-                                signatures=[signature] if signature else None)
+            parsed = parse_page(body, content_type=content_type, court=parser_key)
         except ParseError as exc:
             raise CommandError(str(exc)) from exc
-        for row in parsed.rows:
+        rows = parsed.rows
+        if signature:
+            rows = [row for row in rows if signature_key(row.signature) == signature_key(signature)]
+        for row in rows:
             if as_json:
                 self.stdout.write(_json_line(row))
             else:
                 details = row.description.replace("\n", "\n  ")
+                if row.outcome:
+                    details += "\n  Wynik: " + row.outcome.replace("\n", "; ")
+                if row.judgment_url:
+                    details += f"\n  Orzeczenie: {row.judgment_url}"
                 self.stdout.write(f"{row.signature}  {row.time.isoformat()}\n  {details}")
         if not as_json:
-            self.stdout.write(f"{len(parsed.rows)} rows shown, {parsed.rows_seen} on page, {parsed.bad_rows} bad rows "
+            self.stdout.write(f"{len(rows)} rows shown, {parsed.rows_seen} on page, {parsed.bad_rows} bad rows "
                               f"skipped; headers: {', '.join(parsed.headers)}")
 
 
     def _history(self, signature: str, parser_key: str | None, as_json: bool) -> None:
         changes = (CourtSessionChange.objects.filter(court_case__signature_key=signature_key(signature))
-                   .select_related("court_case__court", "court_case__case").order_by("created", "id"))
+                   .select_related("court_case__court", "court_case__case", "court_session").order_by("created", "id"))
         if parser_key:
             changes = changes.filter(court_case__court__parser_key=parser_key)
         count = 0
@@ -87,9 +93,15 @@ class Command(BaseCommand):
                 }, ensure_ascii=False))
                 continue
             when = change.created.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
+            if change.kind == CourtSessionChange.Kind.OUTCOME:
+                what = f"{_outcome(change.before)} -> {_outcome(change.after)}"
+                session = change.court_session
+                if session is not None:
+                    what = f"{session.date.isoformat()}  {what}"
+            else:
+                what = f"{_moment(change.before)} -> {_moment(change.after)}"
             self.stdout.write(f"{when}  {cc.court.parser_key}  {change.signature}  case #{cc.case_id}  "
-                              f"{change.kind}  {_moment(change.before)} -> {_moment(change.after)}  "
-                              f"[{change.workflow_id or '-'}]")
+                              f"{change.kind}  {what}  [{change.workflow_id or '-'}]")
         if not as_json:
             self.stdout.write(f"{count} changes")
         if count == 0 and not CourtSessionChange.objects.filter(
@@ -102,6 +114,12 @@ def _moment(snapshot: dict) -> str:
     return snapshot["time"][:16].replace("T", " ") if snapshot.get("time") else "-"
 
 
+def _outcome(snapshot: dict) -> str:
+    """A result snapshot as one line: the result, and the judgment's link when there is one ("-" for none)."""
+    text = (snapshot.get("outcome") or "-").replace("\n", "; ")
+    return f"{text} <{snapshot['judgment_url']}>" if snapshot.get("judgment_url") else text
+
+
 def _json_line(row) -> str:
-    return json.dumps({"signature": row.signature, "datetime": row.time.isoformat(), "description": row.description},
-                      ensure_ascii=False)
+    return json.dumps({"signature": row.signature, "datetime": row.time.isoformat(), "description": row.description,
+                       "outcome": row.outcome, "judgment_url": row.judgment_url}, ensure_ascii=False)
