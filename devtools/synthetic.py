@@ -56,7 +56,9 @@ class Raw(str):
 
 @dataclass
 class SyntheticRow:
-    """One hearing. ``judges`` lines are joined with ``<br />``; a ``result`` goes below the subject."""
+    """One hearing. ``judges`` lines are joined with ``<br />``; a ``result`` goes below the subject, in bold,
+    its lines joined by ``<BR>``, followed by the link to the ``judgment`` (a CBOSA document id; None: one
+    derived from the signature, "": no link yet)."""
 
     signature: str
     date: str
@@ -67,6 +69,7 @@ class SyntheticRow:
     judges: str = "A. Kowalski (spr.)"
     subject: str = "Pozwolenie na budowę"
     result: str = ""
+    judgment: str | None = None
 
 
 _SYMBOL_TITLES = {
@@ -94,11 +97,12 @@ def _subject(row: SyntheticRow) -> str:
     subject = _cell(row.subject)
     if not row.result:
         return subject
-    # As on the real pages: an unclosed <b>, an unquoted link around an upper-case IMG.
-    doc = f"{zlib.crc32(row.signature.encode()):010X}"
-    image = "<IMG src=/ewokanda/pic/S.jpg title=sentencja>"
-    link = f"<a href=http://orzeczenia.example/doc/{doc} target=_blank>{image}</a>"
-    return f"{subject}<br /><br /><b>{_cell(row.result)}  {link}"
+    # As on the real pages: an unclosed <b>, lines split by <BR>, an unquoted link around an upper-case IMG.
+    doc = f"{zlib.crc32(row.signature.encode()):010X}" if row.judgment is None else row.judgment
+    image = "<IMG src=/ewokanda/pic/U.jpg title=uzasadnienie>"
+    link = f"  <a href=http://orzeczenia.nsa.gov.pl/doc/{doc} target=_blank>{image}</a>" if doc else "  "
+    result = row.result if isinstance(row.result, Raw) else "<BR>".join(map(_cell, row.result.split("\n")))
+    return f"{subject}<br /><br /><b>{result}{link}"
 
 
 def _value(row: SyntheticRow, column: str, extra: dict[str, str]) -> str:

@@ -15,7 +15,7 @@ from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.judgements.models import Court, CourtSession
 from poradnia.judgements.parser import parse_page
 from poradnia.judgements.signatures import normalize_signature, signature_key
-from poradnia.judgements.sync import sync_court_rows
+from poradnia.judgements.sync import sync_court_rows, tracked_among
 from poradnia.monitoring.models import Alert
 from poradnia.outbox.models import OutboxEmail
 from tests.support.courtdata import make_case, track
@@ -42,20 +42,21 @@ def test_invisible_and_compatibility_characters_are_normalised(typed: str) -> No
 
 def test_a_page_signature_with_a_zero_width_space_matches_the_tracked_one() -> None:
     body = generate_page([SyntheticRow("II SA/Op 1/\u200b26", "2026-12-01", "10:00")])
-    rows = parse_page(body, signatures=[SIGNATURE]).rows
-    assert [row.signature for row in rows] == [SIGNATURE]
+    rows = parse_page(body).rows
+    assert [signature_key(row.signature) for row in rows] == [signature_key(SIGNATURE)]
 
 
 # --- A tracked row that can't be read ---------------------------------------------------------------
 
 
-def test_the_filtered_parse_names_unreadable_tracked_rows_only() -> None:
+def test_only_unreadable_tracked_rows_are_named() -> None:
     body = generate_page([SyntheticRow(SIGNATURE, "2026-12-01", "10.00"),
                           SyntheticRow("II SA/Op 2/26", "2026-13-01", "11:00"),  # bad, but not tracked
                           SyntheticRow("II SA/Op 3/26", "2026-12-01", "12:00")])
-    parsed = parse_page(body, signatures=[SIGNATURE.lower(), "II SA/Op 3/26"])
-    assert parsed.unreadable == [SIGNATURE] and [r.signature for r in parsed.rows] == ["II SA/Op 3/26"]
-    assert parse_page(body).unreadable == []  # nothing tracked, nothing to name
+    parsed = parse_page(body)
+    assert parsed.bad_signatures == [SIGNATURE, "II SA/Op 2/26"] and parsed.bad_rows == 2
+    assert tracked_among(parsed.bad_signatures, [SIGNATURE.lower(), "II SA/Op 3/26"]) == [SIGNATURE]
+    assert tracked_among(parsed.bad_signatures, []) == []  # nothing tracked, nothing to name
 
 
 @pytest.mark.django_db
@@ -101,10 +102,10 @@ def test_a_second_run_on_a_daylight_saving_night_changes_nothing(day: str, hour:
     track(tracked.case, "WSA_Opole", SIGNATURE)
     court = Court.objects.get(parser_key="WSA_Opole")
     body = page(hour, date=day)
-    first = sync_court_rows(court, parse_page(body, signatures=[SIGNATURE]).rows)
+    first = sync_court_rows(court, parse_page(body).rows)
     assert (first.sessions_created, first.emails_queued) == (1, 2)
     queued = OutboxEmail.objects.count()
-    second = sync_court_rows(court, parse_page(body, signatures=[SIGNATURE]).rows)
+    second = sync_court_rows(court, parse_page(body).rows)
     assert (second.sessions_created, second.sessions_updated, second.sessions_unchanged) == (0, 0, 1)
     assert second.emails_queued == 0 and OutboxEmail.objects.count() == queued
     session = CourtSession.objects.select_related("event").get(court_case__signature=SIGNATURE)
