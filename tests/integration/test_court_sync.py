@@ -55,7 +55,9 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
         first = await run_sync(temporal_client, task_queue, job)
         assert first.status == "completed_success", first.errors
         assert (first.courts_total, first.courts_succeeded, first.sessions_created) == (9, 9, 5)
-        assert first.emails_sent == 2 * 2 + 2 * 1 + 1 * 1 == len(mail.outbox)
+        # Kraków's and Gliwice's hearings are past and the pages show their results: one e-mail each.
+        assert first.outcomes_recorded == 3
+        assert first.emails_sent == 2 * 2 + 2 * 1 + 1 * 1 + 3 == len(mail.outbox)
 
         def check_first() -> None:
             bk = list(CourtSession.objects.filter(court_case__case=bialystok.case).select_related("event"))
@@ -77,14 +79,14 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
         second = await run_sync(temporal_client, task_queue, job)
         assert (second.status, second.sessions_created, second.sessions_updated, second.emails_sent) == (
             "completed_success", 0, 0, 0)
-        assert len(mail.outbox) == 7
+        assert len(mail.outbox) == 10
 
         row = b"<tr class='alt'><td>II SA/Bk 818/21</td>\n\t<td>2027-01-20</td>\t\n\t<td>14:00</td>"
         assert page.count(row) == 1
         real_standin.set_page("WSA_Bialystok", page.replace(row, row.replace(b"14:00", b"15:30")))
         third = await run_sync(temporal_client, task_queue, job)
     assert (third.sessions_created, third.sessions_updated, third.emails_sent) == (0, 1, 2)
-    assert len(mail.outbox) == 9 and "15:30" in mail.outbox[-1].body
+    assert len(mail.outbox) == 12 and "15:30" in mail.outbox[-1].body
 
     def check_third() -> None:
         moved = CourtSession.objects.select_related("event").get(court_case__case=bialystok.case, slot=1)
@@ -126,8 +128,11 @@ async def test_dry_run_writes_nothing(run_worker, temporal_client: Client, task_
             parser_key="WSA_Bialystok", dry_run=True))
     assert result.dry_run and result.sessions_created == 2 and result.emails_sent == 0
     planned = result.courts[0].planned
+    # The page's dates are past: the first hearing's result ("Zdjęto z wokandy") would be recorded too.
     assert [(p.action, p.signature, p.slot, p.time) for p in planned] == [
-        ("create", "II SA/Bk 818/21", 0, "09:45"), ("create", "II SA/Bk 818/21", 1, "14:00")]
+        ("create", "II SA/Bk 818/21", 0, "09:45"), ("outcome", "II SA/Bk 818/21", 0, "09:45"),
+        ("create", "II SA/Bk 818/21", 1, "14:00")]
+    assert result.outcomes_recorded == 1
     assert await in_db_thread(lambda: (CourtSession.objects.count(), Event.objects.count(),
                                        OutboxEmail.objects.count())) == (0, 0, 0)
 
@@ -182,7 +187,7 @@ def test_inline_command_and_workflow_in_parallel_create_no_duplicates(
     assert sum(r["sessions_created"] for r in results) == 5
     assert CourtSession.objects.count() == 5
     assert duplicates() == {"sessions": 0, "events": 0, "emails": 0}
-    assert OutboxEmail.objects.filter(status="sent").count() == 7
+    assert OutboxEmail.objects.filter(status="sent").count() == 10  # 7 hearings, 3 results
 
 
 @pytest.mark.django_db

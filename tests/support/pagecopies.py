@@ -100,3 +100,44 @@ def without_rows_of(page: bytes, keep: int) -> bytes:
     parts = split(page)
     parts.rows = parts.rows[:keep]
     return parts.join()
+
+
+# --- The court's results (the bold text after the subject) and judgment links ------------------------------
+
+_RESULT = re.compile(rb"<b>.*?(?=</td>)", re.DOTALL | re.IGNORECASE)
+_JUDGMENT_LINK = re.compile(rb"<a href=http://orzeczenia\.nsa\.gov\.pl/doc/\w+[^>]*>.*?</a>", re.DOTALL | re.IGNORECASE)
+
+
+def _edit_row(page: bytes, signature: str, day: str, edit) -> bytes:
+    parts = split(page)
+    hits = [i for i, r in enumerate(parts.rows) if _is(r, signature, day, None)]
+    assert len(hits) == 1, f"{signature} {day}: {len(hits)} rows"
+    parts.rows[hits[0]] = edit(parts.rows[hits[0]])
+    return parts.join()
+
+
+def without_results(page: bytes, *signatures: str) -> bytes:
+    """The page as it was before the hearings: no result and no judgment link (in every row, or the
+    ``signatures``' rows)."""
+    parts = split(page)
+    parts.rows = [_RESULT.sub(b"", r) if not signatures or cells(r)[0] in signatures else r for r in parts.rows]
+    return parts.join()
+
+
+def without_link(page: bytes, signature: str, day: str) -> bytes:
+    """That row's result without its judgment link (not published yet)."""
+    def edit(row: bytes) -> bytes:
+        edited = _JUDGMENT_LINK.sub(b"", row)
+        assert edited != row, f"{signature} {day} has no judgment link"
+        return edited
+    return _edit_row(page, signature, day, edit)
+
+
+def with_result(page: bytes, signature: str, day: str, result: str) -> bytes:
+    """That row's result replaced by ``result`` (a court correcting its list), its link kept."""
+    def edit(row: bytes) -> bytes:
+        link = _JUDGMENT_LINK.search(row)
+        bold = b"<b>" + result.encode() + b"  " + (link.group() if link else b"")
+        assert _RESULT.search(row), f"{signature} {day} has no result to correct"
+        return _RESULT.sub(lambda _: bold, row)
+    return _edit_row(page, signature, day, edit)
