@@ -58,7 +58,7 @@ def original() -> bytes:
 
 
 @pytest.fixture
-def standin(settings, original: bytes) -> Iterator[StandIn]:
+def court_page(settings, original: bytes) -> Iterator[StandIn]:
     with StandIn({KEY: original}) as server:
         settings.EWOKANDA_BASE_URL = server.base_url
         settings.COURT_SESSION_MISSING_RUNS = 1
@@ -142,12 +142,12 @@ def outcome_mails(smtp: SmtpReceiver, start: int) -> list[tuple[str, str]]:
     return sorted((m.to, " ".join(m.subject.split())) for m in smtp.messages[start:])
 
 
-def play(run: Runner, standin: StandIn, original: bytes, smtp: SmtpReceiver, scenario: Scenario) -> None:
+def play(run: Runner, court_page: StandIn, original: bytes, smtp: SmtpReceiver, scenario: Scenario) -> None:
     """Before the hearings, after them (link not yet published), a few days later (link), a correction."""
     ref = scenario.first.case.pk, scenario.second.case.pk
     start = len(smtp.messages)
     before = pagecopies.without_results(original)
-    standin.set_page(KEY, before)
+    court_page.set_page(KEY, before)
     first = run(warsaw(QUASHED[1], "08:00") - timedelta(days=1))
     assert (first.sessions_created, first.outcomes_recorded) == (4, 0)
     created_texts = {s.pk: s.event.text for s in CourtSession.objects.select_related("event")}
@@ -157,7 +157,7 @@ def play(run: Runner, standin: StandIn, original: bytes, smtp: SmtpReceiver, sce
 
     # Results from earlier days, the judgment not yet published: two hearings held, one taken off the list.
     after = pagecopies.without_link(original, *QUASHED[:2])
-    standin.set_page(KEY, after)
+    court_page.set_page(KEY, after)
     second = run(days_after(OFF_LIST, 2))
     assert (second.sessions_created, second.sessions_updated, second.outcomes_recorded) == (0, 0, 4)
     assert second.emails_sent == 3 + 1 + 1  # per result per recipient: the co-parties' three lawyers, then one each
@@ -197,7 +197,7 @@ def play(run: Runner, standin: StandIn, original: bytes, smtp: SmtpReceiver, sce
     assert len(smtp.messages) == sent
 
     # The judgment published a few days after the result: one short e-mail of its own.
-    standin.set_page(KEY, pagecopies.with_result(original, *DISMISSED[:2], "Odrzucono skargę"))
+    court_page.set_page(KEY, pagecopies.with_result(original, *DISMISSED[:2], "Odrzucono skargę"))
     third = run(days_after(OFF_LIST, 5))
     assert (third.outcomes_recorded, third.emails_sent) == (3, 3 + 1)
     for session in (session_of(QUASHED[0], scenario.first), session_of(QUASHED[0], scenario.second)):
@@ -243,10 +243,10 @@ def expected_history(scenario: Scenario) -> list[tuple]:
     ]
 
 
-def test_results_links_corrections_and_co_parties_inline(standin: StandIn, original: bytes,
+def test_results_links_corrections_and_co_parties_inline(court_page: StandIn, original: bytes,
                                                          smtp: SmtpReceiver) -> None:
     scenario = Scenario()
-    play(inline_runner(), standin, original, smtp, scenario)
+    play(inline_runner(), court_page, original, smtp, scenario)
     history = [(c[0], c[1], c[2], c[3], c[4]) for c in snapshot(scenario.cases)["history"] if c[2] == "outcome"]
     assert sorted(history[:4], key=lambda c: (c[1], c[0])) == sorted(expected_history(scenario)[:4],
                                                                      key=lambda c: (c[1], c[0]))
@@ -282,17 +282,17 @@ def test_results_links_corrections_and_co_parties_inline(standin: StandIn, origi
 
 
 def test_a_result_on_the_evening_of_the_hearing_is_a_result_not_a_change(
-    standin: StandIn, original: bytes, smtp: SmtpReceiver
+    court_page: StandIn, original: bytes, smtp: SmtpReceiver
 ) -> None:
     lawyer = make_case("Wieczór", staff=1)
     track(lawyer.case, KEY, EVENING[0])
     run = inline_runner()
-    standin.set_page(KEY, pagecopies.without_results(original))
+    court_page.set_page(KEY, pagecopies.without_results(original))
     run(days_after(EVENING, 0, "07:00"))  # the morning of the hearing: listed, no result yet
     session = session_of(EVENING[0], lawyer)
     listed_text = session.event.text
     assert session.state == "listed"
-    standin.set_page(KEY, pagecopies.without_link(original, *EVENING[:2]))
+    court_page.set_page(KEY, pagecopies.without_link(original, *EVENING[:2]))
     evening = run(days_after(EVENING, 0))  # the nightly run, 23:10 of the hearing day
     assert (evening.sessions_updated, evening.outcomes_recorded, evening.emails_sent) == (0, 1, 1)
     session = session_of(EVENING[0], lawyer)
@@ -313,20 +313,20 @@ def test_a_result_on_the_evening_of_the_hearing_is_a_result_not_a_change(
     assert session_of(EVENING[0], lawyer).state == "held"
 
 
-def test_a_hearing_not_listed_when_its_result_appears(standin: StandIn, original: bytes, smtp: SmtpReceiver) -> None:
+def test_a_hearing_not_listed_when_its_result_appears(court_page: StandIn, original: bytes, smtp: SmtpReceiver) -> None:
     lawyer = make_case("Zniknęła", staff=1)
     track(lawyer.case, KEY, ABSENT[0])
     run = inline_runner()
     before = pagecopies.without_results(original)
-    standin.set_page(KEY, before)
+    court_page.set_page(KEY, before)
     run(days_after(ABSENT, -2, "12:00"))
     created_text = session_of(ABSENT[0], lawyer).event.text
-    standin.set_page(KEY, pagecopies.drop(before, *ABSENT[:3]))
+    court_page.set_page(KEY, pagecopies.drop(before, *ABSENT[:3]))
     gone = run(days_after(ABSENT, -1))
     assert gone.sessions_not_listed == 1
     session = session_of(ABSENT[0], lawyer)
     assert session.state == "not_listed" and session.event.text == NOT_LISTED_PREFIX + created_text
-    standin.set_page(KEY, original)  # back on the page days later, with its result and judgment
+    court_page.set_page(KEY, original)  # back on the page days later, with its result and judgment
     back = run(days_after(ABSENT, 3))
     assert (back.outcomes_recorded, back.sessions_listed_again, back.emails_sent) == (1, 0, 1)
     session = session_of(ABSENT[0], lawyer)
@@ -338,12 +338,12 @@ def test_a_hearing_not_listed_when_its_result_appears(standin: StandIn, original
     assert run(days_after(ABSENT, 4)).emails_sent == 0
 
 
-def test_a_dry_run_lists_the_results_it_would_record(standin: StandIn, original: bytes) -> None:
+def test_a_dry_run_lists_the_results_it_would_record(court_page: StandIn, original: bytes) -> None:
     lawyer = make_case("Próba", staff=1)
     track(lawyer.case, KEY, QUASHED[0])
-    standin.set_page(KEY, pagecopies.without_results(original))
+    court_page.set_page(KEY, pagecopies.without_results(original))
     inline_runner()(days_after(QUASHED, -1))
-    standin.set_page(KEY, original)
+    court_page.set_page(KEY, original)
     with time_machine.travel(days_after(QUASHED, 1), tick=False):
         job = CourtSessionSyncInput(parser_key=KEY, dry_run=True)
         result = run_courts_inline(job, workflow_id="dry", run_id="dry")
@@ -354,10 +354,10 @@ def test_a_dry_run_lists_the_results_it_would_record(standin: StandIn, original:
 
 
 async def test_the_workflow_and_inline_leave_the_same_database(
-    run_worker, temporal_client: Client, task_queue: str, standin: StandIn, original: bytes, smtp: SmtpReceiver,
+    run_worker, temporal_client: Client, task_queue: str, court_page: StandIn, original: bytes, smtp: SmtpReceiver,
 ) -> None:
     scenario = await in_db_thread(Scenario)
-    await in_db_thread(play, inline_runner(), standin, original, smtp, scenario)
+    await in_db_thread(play, inline_runner(), court_page, original, smtp, scenario)
     inline = await in_db_thread(snapshot, scenario.cases)
 
     def wipe() -> None:
@@ -381,7 +381,7 @@ async def test_the_workflow_and_inline_leave_the_same_database(
 
         import asyncio
         loop = asyncio.get_running_loop()
-        await in_db_thread(play, on_temporal, standin, original, smtp, scenario)
+        await in_db_thread(play, on_temporal, court_page, original, smtp, scenario)
     on_temporal_db = await in_db_thread(snapshot, scenario.cases)
 
     def without_seconds(db: dict[str, list]) -> dict[str, list]:
