@@ -33,7 +33,8 @@ on another date (today or later), the two are paired, nearest first: the session
 to the new date (history ``moved``) and the staff get one "moved from D1 HH:MM to D2 HH:MM" e-mail.
 
 The staff notified are the case's staff members who are staff users (``is_staff``), active and with an
-address (``outbox.queueing.deliverable``); co-parties' cases each get their own sessions and e-mails.
+address (``outbox.queueing.deliverable``), unless the case is closed; co-parties' cases each get their own
+sessions and e-mails.
 
 An event whose time changes gets its Reminder rows deactivated, so it is reminded about at its new
 time (poradnia.events.reminders re-reminds under a fresh key).
@@ -62,6 +63,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from poradnia.cases.mail import case_context, case_headers, case_subject
+from poradnia.cases.models import Case
 from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
 from poradnia.dates import long_datetime, short_datetime
 from poradnia.events.models import Event, Reminder
@@ -685,8 +687,13 @@ def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, mom
 
 
 def _send(court_case: CourtCase, base: str, fact: str, context: dict[str, object]) -> int:
-    """Queue ``base``'s e-mail to each staff member of the case; returns how many were new."""
+    """Queue ``base``'s e-mail to each staff member of the case; returns how many were new.
+
+    A closed case is told nothing: its calendar still follows the court, but nobody works on it.
+    """
     case = court_case.case
+    if case.status == Case.Status.CLOSED:
+        return 0
     context = {**case_context(case.pk), "case": case, **context}
     message = EmailTemplates.load(base).render(context)
     subject, headers = case_subject(case.pk, message.subject), case_headers(case.pk)

@@ -313,6 +313,25 @@ def test_a_result_on_the_evening_of_the_hearing_is_a_result_not_a_change(
     assert session_of(EVENING[0], lawyer).state == "held"
 
 
+def test_a_closed_case_and_an_inactive_lawyer_are_not_told(court_page: StandIn, original: bytes,
+                                                            smtp: SmtpReceiver) -> None:
+    working, closed = make_case("Prowadzona", staff=2), make_case("Zamknięta", staff=1)
+    track(working.case, KEY, EVENING[0])
+    track(closed.case, KEY, EVENING[0])
+    run = inline_runner()
+    court_page.set_page(KEY, pagecopies.without_results(original))
+    run(days_after(EVENING, -1))
+    closed.case.status = closed.case.Status.CLOSED
+    closed.case.save()
+    User.objects.filter(pk=working.staff[1].pk).update(is_active=False)
+    sent = len(smtp.messages)
+    court_page.set_page(KEY, original)
+    after = run(days_after(EVENING, 1))
+    assert (after.outcomes_recorded, after.emails_sent) == (2, 1)  # both calendars follow the court
+    assert [m.to for m in smtp.messages[sent:]] == [working.staff[0].email]
+    assert session_of(EVENING[0], closed).outcome == EVENING[3]
+
+
 def test_a_hearing_not_listed_when_its_result_appears(court_page: StandIn, original: bytes, smtp: SmtpReceiver) -> None:
     lawyer = make_case("Zniknęła", staff=1)
     track(lawyer.case, KEY, ABSENT[0])
