@@ -192,14 +192,14 @@ def _blank_comments(low: bytes) -> bytes:
     """Comments become spaces of the same length, so a commented-out row or table is no token.
 
     (Raw-text elements such as <script> are not blanked: they don't occur in these tables and each
-    extra pass over the page costs ~5% of a filtered parse.)
+    extra pass over the page costs a few per cent of a parse.)
     """
     return _COMMENT_B.sub(lambda m: b" " * len(m.group()), low)
 
 
 # Attributes of a tag we are willing to read with a regex: no "<" or ">" anywhere and balanced quotes.
 # A quoted ">" would end the tag later than the regex thinks, so such a tag doesn't match and its row
-# goes to bs4 (or counts as a candidate) instead.
+# goes to bs4 instead.
 _ATTRS = r"""(?:[^<>"']|"[^<>"]*"|'[^<>']*')*+"""
 
 # What a plain cell may hold: characters (no markup, no control characters, no separators),
