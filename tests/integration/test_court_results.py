@@ -10,9 +10,11 @@ Temporal, and both leave the same database.
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +28,6 @@ from devtools.standin import StandIn
 from poradnia.contracts import CourtSessionSyncInput
 from poradnia.events.models import Event
 from poradnia.judgements.models import Court, CourtSession, CourtSessionChange
-from poradnia.judgements.services import run_courts_inline
 from poradnia.judgements.sync import NOT_LISTED_PREFIX, cbosa_url
 from poradnia.monitoring.models import JobRun
 from poradnia.outbox.models import OutboxEmail
@@ -78,11 +79,17 @@ def days_after(row: tuple, days: int, hour: str = "23:10") -> datetime:
 Runner = Callable[[datetime], object]
 
 
+def inline(*args: str) -> SimpleNamespace:
+    """``run_court_session_parser --inline``, as an operator runs it; its printed result, read back."""
+    out = io.StringIO()
+    call_command("run_court_session_parser", "--inline", *args, stdout=out, stderr=io.StringIO())
+    return json.loads(out.getvalue(), object_hook=lambda fields: SimpleNamespace(**fields))
+
+
 def inline_runner() -> Runner:
     def run(moment: datetime) -> object:
         with time_machine.travel(moment, tick=False):
-            job = CourtSessionSyncInput(court_ids=[Court.objects.get(parser_key=KEY).pk])
-            return run_courts_inline(job, workflow_id=f"inline-{uuid.uuid4().hex[:8]}", run_id=uuid.uuid4().hex)
+            return inline("--parser", KEY)
     return run
 
 
@@ -364,8 +371,7 @@ def test_a_dry_run_lists_the_results_it_would_record(court_page: StandIn, origin
     inline_runner()(days_after(QUASHED, -1))
     court_page.set_page(KEY, original)
     with time_machine.travel(days_after(QUASHED, 1), tick=False):
-        job = CourtSessionSyncInput(parser_key=KEY, dry_run=True)
-        result = run_courts_inline(job, workflow_id="dry", run_id="dry")
+        result = inline("--parser", KEY, "--dry-run")
     assert [(p.action, p.signature, p.date, p.time) for p in result.courts[0].planned] == [
         ("outcome", QUASHED[0], QUASHED[1], QUASHED[2])]
     assert result.outcomes_recorded == 1
