@@ -414,3 +414,24 @@ async def test_the_workflow_and_inline_leave_the_same_database(
         return {"sessions": [(*s[:7], s[7][:16], *s[8:]) for s in db["sessions"]],
                 "history": [(*h[:5], h[5][:16]) for h in db["history"]], "mails": db["mails"]}
     assert without_seconds(on_temporal_db) == without_seconds(inline)
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_every_result_template_renders_in_both_languages(language: str) -> None:
+    from poradnia.judgements.sync import OUTCOME_TEMPLATES
+    from poradnia.mailtemplates import EmailTemplates
+
+    case = make_case("Szablony").case
+    context = {"case": case, "case_url": "https://poradnia.example/sprawy/1/", "replies_to_case": True,
+               "signature": QUASHED[0], "court": "WSA w Białymstoku", "outcome": "Uchylono decyzję\nZasądzono koszty",
+               "outcome_line": "Uchylono decyzję; Zasądzono koszty", "previous_outcome": "Oddalono skargę",
+               "open": True, "judgment_url": f"{DOC}{QUASHED[4]}", "cbosa_url": cbosa_url(QUASHED[0]),
+               "when": "wtorek, 30 listopada 2021 r., godz. 8:45", "when_short": "30.11.2021 08:45",
+               "description": "Sygnatura: II SA/Bk 668/21\nSala: <1>"}
+    for base in (OUTCOME_TEMPLATES, f"{OUTCOME_TEMPLATES}_judgment"):
+        message = EmailTemplates.load(base, language).render(context)
+        assert QUASHED[0] in message.subject and "\n" not in message.subject
+        for body in (message.body, message.html_body):
+            assert f"{DOC}{QUASHED[4]}" in body and "SYGNATURA" in body and "Uchylono decyzję" in body
+        assert "Sala: &lt;1&gt;" in message.html_body or base.endswith("_judgment")  # court text is escaped
+        assert ("wynik" if language == "pl" else "result") in (message.subject + message.body).lower()
