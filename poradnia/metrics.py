@@ -12,6 +12,7 @@ DESCRIPTIONS = {
     "poradnia_rows_parsed": "Hearing rows read from court pages",
     "poradnia_sessions_created": "Court sessions created",
     "poradnia_sessions_updated": "Court sessions updated",
+    "poradnia_outcomes_recorded": "Court results and judgment links recorded",
     "poradnia_parse_errors": "Court pages that failed to parse",
     "poradnia_emails_sent": "E-mails the outbox sent",
     "poradnia_emails_failed": "E-mails the mail server refused for good",

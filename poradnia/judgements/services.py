@@ -129,6 +129,7 @@ def run_court(
     if not dry_run:
         count("poradnia_sessions_created", summary.sessions_created, labels)
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
+        count("poradnia_outcomes_recorded", summary.outcomes_recorded, labels)
         raised = record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=True,
                                    rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
                                    bad_rows=summary.bad_rows, unreadable=summary.unreadable, first_date=first,
