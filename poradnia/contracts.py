@@ -447,6 +447,15 @@ class RetentionResult:
 UNSCHEDULED_WORKFLOWS = frozenset({"WatchProbeWorkflow", "CourtLookupWorkflow"})
 
 
+@dataclass(frozen=True)
+class RunInfo:
+    """A run's identity, for its JobRun row and its activities (workflows/steps.py: in a workflow or inline)."""
+
+    workflow_id: str
+    run_id: str
+    started: datetime
+
+
 SUMMARY_DROP = {"planned", "groups_done"}  # long lists the workflow result in history keeps; JobRun needs none
 
 
