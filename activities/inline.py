@@ -24,6 +24,7 @@ from temporalio import activity
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 from temporalio.testing import ActivityEnvironment
 
+from activities import plain_activities
 from poradnia.contracts import RunInfo
 
 R = TypeVar("R")
@@ -31,15 +32,7 @@ R = TypeVar("R")
 
 def inline_activities() -> dict[str, Callable[..., Any]]:
     """The activities an inline flow may call, by their registered names (all but the worker-bound health check)."""
-    from activities.court_sessions import select_courts, sync_court
-    from activities.monitoring import check_court_page, record_run_end, record_run_start
-    from activities.outbox import send_outbox
-    from activities.reminders import clear_expired_sessions, queue_event_reminders, queue_old_cases_reminder
-    from activities.retention import purge_old_records
-
-    found = (select_courts, sync_court, check_court_page, record_run_start, record_run_end, send_outbox,
-             clear_expired_sessions, queue_event_reminders, queue_old_cases_reminder, purge_old_records)
-    return {activity_name(fn): fn for fn in found}
+    return {activity_name(fn): fn for fn in plain_activities()}
 
 
 def activity_name(fn: Callable[..., Any]) -> str:
