@@ -1,8 +1,8 @@
 """Poradnia's schedules, built from the job registry (``JOBS`` in poradnia.contracts).
 
 The registry is the only place a job's timing lives.
-``sync_schedules`` makes the Temporal server match it without undoing what operators do there: a
-pause and its note survive every sync and every deploy.
+``apply_schedules`` makes the Temporal server match it without undoing what operators do there: a
+pause and its note survive every apply and every deploy.
 
 Times are wall-clock times in Europe/Warsaw, so a job keeps its local hour across the DST changes.
 Every schedule skips a start while its previous run is still going (overlap SKIP), and catches up

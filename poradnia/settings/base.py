@@ -234,7 +234,7 @@ TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://localhost:8233")
 WORKER_MAX_CONCURRENT_ACTIVITIES = env.int("WORKER_MAX_CONCURRENT_ACTIVITIES", default=8)
 WORKER_GRACEFUL_SHUTDOWN_S = env.float("WORKER_GRACEFUL_SHUTDOWN_S", default=30.0)
 # Sync the declared schedules (schedules/declared.py) to Temporal when the worker starts.
-WORKER_SYNC_SCHEDULES = env.bool("WORKER_SYNC_SCHEDULES", default=False)
+WORKER_APPLY_SCHEDULES = env.bool("WORKER_APPLY_SCHEDULES", default=False)
 # Payload encryption (poradnia/codec.py): "k2:<base64 32 bytes>,k1:<base64>", the first encrypts, all decrypt.
 # Read raw here; poradnia.apps parses it at start, so a malformed key stops every process naming the key id.
 PAYLOAD_ENCRYPTION_KEYS = env.str("PAYLOAD_ENCRYPTION_KEYS", default="")
