@@ -2,7 +2,7 @@
 the local time zone and the job registry.
 
 Imports only the standard library and temporalio, so workflows, schedules/ and the Django apps can
-all import it (see the README's layout section). One module, not a package: the workflow sandbox
+all import it (see docs/architecture.md). One module, not a package: the workflow sandbox
 resolves a dataclass's type hints in its defining module, which must be the module the workflow imports.
 
 The registry holds every background job once: its id (the schedule id, the JobRun.job value and

@@ -25,6 +25,9 @@ class Steps(Protocol):
     def now(self) -> datetime:
         """The current time, deterministic in a workflow."""
 
+    def patched(self, patch_id: str) -> bool:
+        """``workflow.patched`` in a workflow; an inline run always takes the new branch (it has no history)."""
+
     async def activity(self, name: str, arg: Any = None, *, result_type: type | None = None,
                        **options: Any) -> Any:
         """Run the activity registered as ``name`` with ``arg`` (None: no argument) and return its result.
@@ -43,6 +46,9 @@ class WorkflowSteps:
 
     def now(self) -> datetime:
         return workflow.now()
+
+    def patched(self, patch_id: str) -> bool:
+        return workflow.patched(patch_id)
 
     async def activity(self, name: str, arg: Any = None, *, result_type: type | None = None,
                        **options: Any) -> Any:

@@ -1,7 +1,7 @@
 """Settings shared by every Poradnia process; never selected directly (use ``dev`` or ``prod``).
 
-Everything that differs between a laptop, CI and production comes from the environment (README
-"Configuration"). The values here are the production-safe ones: DEBUG off, HTTPS enforced, court pages
+Everything that differs between a laptop, CI and production comes from the environment
+(docs/configuration.md). The values here are the production-safe ones: DEBUG off, HTTPS enforced, court pages
 only from the allowed hosts. ``dev`` relaxes them for a laptop; ``prod`` adds the checks a deployment
 must pass. The settings only read raw values: what needs a domain module to validate
 (PAYLOAD_ENCRYPTION_KEYS, the published local-dev secrets) is checked by ``poradnia.apps`` when Django
@@ -115,7 +115,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")  # prod refuses to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
-# Production hardening (README "Deploying"): on by default, so that `manage.py check --deploy` is
+# Production hardening (docs/deploying.md): on by default, so that `manage.py check --deploy` is
 # clean; each can be turned off for a local stack without TLS (dev.py does).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
