@@ -67,9 +67,13 @@ class InlineSteps:
         return await done
 
 
-def run_inline(flow: Callable[[InlineSteps], Awaitable[R]], *, workflow_id: str, run_id: str) -> R:
-    """Run ``flow`` (a job's flow over Steps) here; returns its result or raises what it raised."""
-    registered = inline_activities()
+def run_inline(flow: Callable[[InlineSteps], Awaitable[R]], *, workflow_id: str, run_id: str,
+               activities: dict[str, Callable[..., Any]] | None = None) -> R:
+    """Run ``flow`` (a job's flow over Steps) here; returns its result or raises what it raised.
+
+    ``activities``: the activities by registered name (default: ``inline_activities()``).
+    """
+    registered = inline_activities() if activities is None else activities
     work: queue.SimpleQueue = queue.SimpleQueue()
     steps = InlineSteps(work, workflow_id=workflow_id, run_id=run_id)
     outcome: dict[str, Any] = {}
