@@ -3,7 +3,8 @@
 The flow is the workflow's own (workflows/steps.py); ``InlineSteps`` calls the activity functions the worker
 registers, by the same names and with the same arguments, so an inline run writes, records and sends what a
 workflow run does. What Temporal adds is not here: each step runs once (no retries, no timeouts; the next
-scheduled run retries what failed), one step at a time, and nothing survives a crash of this process.
+scheduled run retries what failed, and e-mails that wait for a later attempt stay in the outbox for it), one
+step at a time, and nothing survives a crash of this process.
 
 The flow's asyncio loop runs in a helper thread while the steps run in the calling thread: Django's ORM
 refuses to run under an event loop, and the caller's database connection (a test's transaction, say) must
@@ -63,7 +64,7 @@ class InlineSteps:
                        **options: Any) -> Any:
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
-        self._work.put((name, arg, options, loop, done))
+        self._work.put((name, arg, result_type, options, loop, done))
         return await done
 
 
@@ -89,9 +90,9 @@ def run_inline(flow: Callable[[InlineSteps], Awaitable[R]], *, workflow_id: str,
     thread = threading.Thread(target=drive, name="inline-flow", daemon=True)
     thread.start()
     while (item := work.get()) is not None:
-        name, arg, options, loop, done = item
+        name, arg, result_type, options, loop, done = item
         try:
-            value = _call(registered[name], name, arg, options, steps.run())
+            value = _call(registered[name], name, arg, result_type, options, steps.run())
         except BaseException as exc:  # noqa: BLE001 - the flow sees it as a workflow would
             loop.call_soon_threadsafe(_settle, done, None, _activity_error(name, options, exc))
         else:
@@ -102,14 +103,30 @@ def run_inline(flow: Callable[[InlineSteps], Awaitable[R]], *, workflow_id: str,
     return outcome["result"]
 
 
-def _call(fn: Callable[..., Any], name: str, arg: Any, options: dict[str, Any], run: RunInfo) -> Any:
+def _call(fn: Callable[..., Any], name: str, arg: Any, result_type: type | None, options: dict[str, Any],
+          run: RunInfo) -> Any:
+    """One attempt of the activity here.
+
+    An activity that did what it could now and asks to be called again later (an ApplicationError with
+    ``next_retry_delay``: the outbox's rows that wait for their time) ends the step with the progress it last
+    heartbeated: an inline run has no later, and the next scheduled run picks up what waits.
+    """
     env = ActivityEnvironment()
+    beats: list[Any] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
     env.info = dataclasses.replace(
         env.info, activity_type=name, activity_id=options.get("activity_id") or name, workflow_id=run.workflow_id,
         workflow_run_id=run.run_id, heartbeat_timeout=options.get("heartbeat_timeout"),
         start_to_close_timeout=options.get("start_to_close_timeout"), retry_policy=options.get("retry_policy"),
         started_time=datetime.now(UTC))
-    return env.run(fn) if arg is None else env.run(fn, arg)
+    try:
+        return env.run(fn) if arg is None else env.run(fn, arg)
+    except ApplicationError as exc:
+        progress = beats[-1][0] if beats and beats[-1] else None
+        if exc.next_retry_delay is None or not isinstance(progress, dict) or result_type is None \
+                or not dataclasses.is_dataclass(result_type):
+            raise
+        return result_type(**progress)
 
 
 def _activity_error(name: str, options: dict[str, Any], exc: BaseException) -> BaseException:

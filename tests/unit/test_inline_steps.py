@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -67,3 +69,24 @@ def test_what_the_flow_raises_the_caller_gets() -> None:
     with pytest.raises(ActivityError) as raised:
         run_inline(flow, workflow_id="w", run_id="r", activities=ACTIVITIES)
     assert isinstance(raised.value.cause, ApplicationError) and "no such court" in str(raised.value.cause)
+
+
+@dataclass
+class Sent:
+    sent: int = 0
+    failed: int = 0
+
+
+@activity.defn(name="send_later")
+def send_later(rows: int) -> Sent:
+    activity.heartbeat({"sent": rows, "failed": 0})
+    raise ApplicationError("1 e-mail(s) wait for a later attempt (in 60 s)", type="EmailsDeferred",
+                           next_retry_delay=timedelta(seconds=60))
+
+
+def test_a_step_that_asks_to_be_called_later_ends_with_its_last_progress() -> None:
+    # The outbox's rows that wait for their time stay for the next run: the step reports what it sent.
+    async def flow(steps: InlineSteps) -> Sent:
+        return await steps.activity("send_later", 3, result_type=Sent)
+
+    assert run_inline(flow, workflow_id="w", run_id="r", activities={"send_later": send_later}) == Sent(sent=3)
