@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from temporalio.client import Client
+from temporalio.exceptions import ActivityError
 
 from poradnia import temporal
 from poradnia.contracts import InvalidTimestamp, Job, first_line, parse_aware
@@ -101,7 +102,11 @@ class JobCommand(TemporalCommand, ABC):
         job_input = self.job_input(**options)
         workflow_id = workflow_id or manual_workflow_id(self.job)
         if inline:
-            result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+            try:
+                result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+            except ActivityError as exc:  # one line naming the step; the run is recorded in the job history
+                raise CommandError(f"{self.job.id} --inline: step {exc.activity_type} failed: "
+                                   f"{first_line(exc.cause or exc)}") from None
         else:
             result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))

@@ -267,3 +267,16 @@ def test_inline_leaves_an_email_waiting_for_its_time_in_the_outbox(mailoutbox: l
     waiting = OutboxEmail.objects.get(key="event_reminder:earlier")
     assert waiting.status == OutboxEmail.Status.PENDING and waiting.attempts == 1
     assert JobRun.objects.get().status == "completed_success"
+
+
+def test_inline_with_the_mail_server_down_fails_in_one_line_and_keeps_the_run(settings) -> None:
+    two_lawyers_three_events()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens: connection refused
+
+    with pytest.raises(CommandError, match=r"event-reminders --inline: step send_outbox failed: "):
+        run_command("send_event_reminders", "--inline", "--now", NOW.isoformat())
+
+    run = JobRun.objects.get()
+    assert (run.job, run.status) == ("event-reminders", "failed") and "ActivityError" in run.error
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count() == 4  # queued, sent by a later run
