@@ -96,6 +96,15 @@ def test_an_allowed_name_resolving_to_the_metadata_service_is_refused(resolver: 
     assert error.kind == "forbidden_url" and "169.254.169.254, a link-local address" in str(error)
 
 
+@pytest.mark.parametrize("address", ["2002:7f00:1::1", "2002:a9fe:a9fe::1", "192.0.0.192"])
+def test_an_allowed_name_resolving_to_an_address_that_wraps_an_inside_one_is_refused(
+        resolver: dict[str, str], address: str) -> None:
+    resolver["ewokanda.nsa.gov.pl"] = address
+    error = fetch_error("http://ewokanda.nsa.gov.pl/ewokanda/", PRODUCTION)
+    assert (error.kind, error.retryable) == ("forbidden_url", False)
+    assert f"resolves to {address}" in str(error)
+
+
 def test_a_redirect_to_an_allowed_name_resolving_inside_is_refused(resolver: dict[str, str]) -> None:
     resolver["ewokanda.test"] = "10.1.2.3"
     with redirect_server() as (base, seen):
@@ -116,6 +125,10 @@ def test_loopback_names_still_reach_the_stand_in() -> None:
     ("169.254.169.254", "link-local"), ("::ffff:169.254.169.254", "link-local"), ("fe80::1", "link-local"),
     ("fd00::1", "private"), ("100.64.0.1", "not globally routable"), ("224.0.0.1", "multicast"),
     ("0.0.0.0", "unspecified"), ("240.0.0.1", "reserved"), ("127.0.0.1", "loopback"), ("::1", "loopback"),
+    ("2002:808:808::1", None),  # 6to4 of a public address
+    ("2002:7f00:1::1", "loopback (it embeds 127.0.0.1)"), ("2002:a9fe:a9fe::1", "link-local (it embeds 169.254"),
+    ("2002:a00:1::1", "private (it embeds 10.0.0.1)"), ("192.0.0.192", "IETF protocol assignment"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "private"),  # Teredo
 ])
 def test_address_ranges(address: str, refused: str | None) -> None:
     reason = PRODUCTION.address_refusal("ewokanda.nsa.gov.pl", address)
