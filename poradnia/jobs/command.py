@@ -100,10 +100,17 @@ class JobCommand(TemporalCommand, ABC):
     def handle(self, *args: Any, inline: bool = False, workflow_id: str | None = None, **options: Any) -> None:
         job_input = self.job_input(**options)
         workflow_id = workflow_id or manual_workflow_id(self.job)
-        if inline:
-            result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
-        else:
-            result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
+        try:
+            if inline:
+                result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+            else:
+                result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
+        except CommandError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded in the job history; the operator gets one line
+            cause = getattr(exc, "cause", None) or exc  # a failed workflow: what failed inside it
+            raise CommandError(f"{self.job.id} run {workflow_id} failed: {type(cause).__name__}: "
+                               f"{first_line(cause)}") from None
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
         self.check_result(result)
 

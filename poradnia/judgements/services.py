@@ -174,7 +174,9 @@ def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: s
         for court in selection:
             try:
                 result.courts.append(run_court(court, dry_run=job.dry_run, run_id=run_id, workflow_id=workflow_id))
-            except (FetchError, ParseError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one court's failure, as the workflow counts a failed activity
+                if not isinstance(exc, FetchError | ParseError):
+                    log.exception("court %s failed", court.parser_key)
                 result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
         if not job.dry_run:
             try:  # with the drift alerts the courts raised, as the workflow's sending step
