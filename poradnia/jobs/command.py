@@ -23,7 +23,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -61,6 +61,24 @@ class TemporalCommand(BaseCommand):
             raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS} "
                                f"(namespace {settings.TEMPORAL_NAMESPACE}): {first_line(exc)}; jobs run without "
                                "Temporal with --inline") from None
+
+
+def bounded_now(value: str, name: str = "--now", *, real_now: datetime | None = None) -> datetime:
+    """``value`` as an aware instant within RUN_NOW_MAX_PAST_DAYS before and RUN_NOW_MAX_FUTURE_DAYS after
+    the real clock; anything else raises InvalidTimestamp. A run "as of 2099" would delete every job run
+    retention keeps and scrub every sent e-mail; one as of year 1 cannot even be computed."""
+    moment = parse_aware(value, name)
+    real = real_now or datetime.now(UTC)
+    past, ahead = settings.RUN_NOW_MAX_PAST_DAYS, settings.RUN_NOW_MAX_FUTURE_DAYS
+    try:
+        inside = real - timedelta(days=past) <= moment <= real + timedelta(days=ahead)
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise InvalidTimestamp(f"{name} {value!r} is outside the allowed window: from {past:g} days before to "
+                               f"{ahead:g} days after the real time ({real:%Y-%m-%d %H:%M} UTC); "
+                               "see RUN_NOW_MAX_PAST_DAYS and RUN_NOW_MAX_FUTURE_DAYS")
+    return moment
 
 
 def manual_workflow_id(job: Job, now: datetime | None = None) -> str:
@@ -130,7 +148,7 @@ class TimedJobCommand(JobCommand):
     def job_input(self, *, now: str | None = None, **options: Any) -> Any:
         if now is not None:
             try:
-                parse_aware(now, "--now")
+                bounded_now(now, "--now")
             except InvalidTimestamp as exc:
                 raise CommandError(str(exc)) from None
         return self.job.input_type(now=now)

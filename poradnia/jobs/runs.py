@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from poradnia.contracts import JOBS, InvalidTimestamp, Job, parse_aware
+from poradnia.contracts import JOBS, InvalidTimestamp, Job
 from schedules.overview import run_url
 
-from .command import manual_workflow_id
+from .command import bounded_now, manual_workflow_id
 from .models import OPERATE_PERMISSION, BackgroundJob
 from .views import page_context, temporal_error, with_client
 
@@ -47,7 +47,7 @@ def input_fields(job: Job) -> set[str]:
 
 def validate_now(value: str) -> None:
     try:
-        parse_aware(value, "now")
+        bounded_now(value, "now")
     except InvalidTimestamp as exc:
         raise forms.ValidationError(f"{exc}") from None
 

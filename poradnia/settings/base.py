@@ -275,6 +275,9 @@ COURT_LOOKUP_MAX_WAIT_S = env.float("COURT_LOOKUP_MAX_WAIT_S", default=120.0)
 COURT_LOOKUP_START_TIMEOUT_S = env.float("COURT_LOOKUP_START_TIMEOUT_S", default=3.0)
 
 # Reminders
+# "Now" for Run now (admin) and --now (commands): at most this far from the real clock.
+RUN_NOW_MAX_PAST_DAYS = env.float("RUN_NOW_MAX_PAST_DAYS", default=31.0)
+RUN_NOW_MAX_FUTURE_DAYS = env.float("RUN_NOW_MAX_FUTURE_DAYS", default=1.0)
 YEARS_TO_STORE_CASES = env.int("YEARS_TO_STORE_CASES", default=6)
 
 # Monitoring and alerting

@@ -59,6 +59,41 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("days", [-40, 3, None])
+def test_a_now_outside_the_window_around_the_real_clock_is_refused_with_one_line(
+        client, operator, settings, days: int | None) -> None:
+    # A retention run as of 2099 deleted the job history and scrubbed every sent e-mail; year 1 overflowed.
+    from datetime import UTC, datetime, timedelta
+
+    from devtools.devserver import free_port
+
+    settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"  # nothing may be started: nothing listens here
+    value = "0001-01-01T00:30:00+01:00" if days is None else (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    client.force_login(operator)
+    response = client.post(run_url("retention"), {"now": value})
+    page = response.content.decode()
+    assert response.status_code == 200 and "is outside the allowed window: from 31 days before to 1 days after" in page
+    assert LogEntry.objects.count() == 0
+    inside = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    assert RunForm(find_job("retention"), {"now": inside}).is_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("value", ["2099-01-01T00:00:00+00:00", "0001-01-01T00:30:00+01:00"])
+def test_the_command_line_refuses_a_now_outside_the_window_with_one_line(test_database_url: str, value: str) -> None:
+    from poradnia.monitoring.models import JobRun
+    from tests.support.watching import manage
+
+    done = manage("clear_sessions_job", "--inline", "--now", value, env={"DATABASE_URL": test_database_url})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"CommandError: --now {value!r} is outside the allowed window: from 31 days before to 1 days after the real "
+        f"time ({done.stderr.split('real time (')[1].split(')')[0]}); see RUN_NOW_MAX_PAST_DAYS and "
+        "RUN_NOW_MAX_FUTURE_DAYS"]
+    assert not JobRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_temporal_down_starts_nothing_and_logs_nothing(client, operator, settings) -> None:
     from devtools.devserver import free_port
 
