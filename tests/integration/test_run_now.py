@@ -94,6 +94,30 @@ def test_the_command_line_refuses_a_now_outside_the_window_with_one_line(test_da
 
 
 @pytest.mark.django_db
+def test_the_dry_run_page_names_signatures_and_cases_only_to_those_who_may_see_them(
+        client, operator, django_user_model, monkeypatch: pytest.MonkeyPatch) -> None:
+    from poradnia.jobs import runs
+
+    result = {"dry_run": True, "status": "completed_success", "courts": [{"parser_key": "WSA_Opole", "planned": [
+        {"action": "create", "signature": "II SA/Op 7/26", "date": "2026-12-09", "slot": 0, "time": "10:30",
+         "case_id": 4242}]}]}
+
+    async def described(body):  # noqa: ANN001,ANN202 - stands in for Temporal's answer about a finished run
+        return {"status": "completed", "run_id": "r1", "result": result, "error": ""}
+
+    monkeypatch.setattr(runs, "with_client", described)
+    url = f"{PAGE}run/court-session-parser-manual-20261201T000000-abcdef/"
+    client.force_login(operator)
+    page = client.get(url).content.decode()
+    assert 'id="planned"' in page and "create" in page and "2026-12-09" in page
+    assert "II SA/Op 7/26" not in page and "4242" not in page  # nor in the Result details
+    operator.user_permissions.add(Permission.objects.get(codename="view_courtcase"))
+    client.force_login(django_user_model.objects.get(pk=operator.pk))
+    page = client.get(url).content.decode()
+    assert "II SA/Op 7/26" in page and "4242" in page
+
+
+@pytest.mark.django_db
 def test_temporal_down_starts_nothing_and_logs_nothing(client, operator, settings) -> None:
     from devtools.devserver import free_port
 
@@ -120,6 +144,7 @@ def test_dry_run_from_the_browser_shows_planned_changes(
 
     tracked = make_case("Kowalski", staff=1)
     track(tracked.case, "WSA_Opole", "II SA/Op 7/26")
+    operator.user_permissions.add(Permission.objects.get(codename="view_courtcase"))  # to see the signatures
     settings.TEMPORAL_ADDRESS = temporal_server.address
     settings.TEMPORAL_TASK_QUEUE = task_queue
     with StandIn({"WSA_Opole": generate_page([SyntheticRow("II SA/Op 7/26", "2026-12-09", "10:30")])}) as standin, \
