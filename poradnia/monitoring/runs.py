@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from .mail import send_and_watch
 from .models import Alert, CourtPageStat, JobRun
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 
@@ -145,11 +147,19 @@ def run_inline(*, job: str, workflow_id: str, run_id: str, body: Callable[[], R]
     record_start(job=job, workflow_id=workflow_id, run_id=run_id, started=started)
     try:
         result = body()
-    except Exception as exc:
-        raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started,
-                            finished=timezone.now(), status=RunStatus.FAILED, summary={},
-                            error=f"{type(exc).__name__}: {exc}", alert=alert)
-        _send_alerts(raised)
+    except BaseException as exc:  # Ctrl-C and SIGTERM too: no run is left "running" when it is not
+        error = f"{type(exc).__name__}: {exc}"
+        try:
+            raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started,
+                                finished=timezone.now(), status=RunStatus.FAILED, summary={}, error=error, alert=alert)
+            _send_alerts(raised)
+        except Exception:  # noqa: BLE001 - e.g. a full disk: at least close the row; the watch flags it otherwise
+            log.exception("run %s: recording its failure failed", run_id)
+            try:
+                JobRun.objects.filter(run_id=run_id, finished__isnull=True).update(
+                    status=RunStatus.FAILED, finished=timezone.now(), error=error[:2000])
+            except Exception:  # noqa: BLE001,S110 - the original failure is what the caller must see
+                pass
         raise
     raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started, finished=timezone.now(),
                         status=status_of(result), summary=run_summary(result), alert=alert)
