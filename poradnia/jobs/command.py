@@ -35,6 +35,7 @@ from poradnia.contracts import InvalidTimestamp, Job, RunStatus, first_line, par
 from poradnia.monitoring.runs import run_inline
 
 CONNECT_TIMEOUT_S = 15
+WORKFLOW_ID_MAX = 255  # ours are ~60 characters; Temporal refuses ids over 1,000 with a traceback
 
 
 class TemporalCommand(BaseCommand):
@@ -116,6 +117,8 @@ class JobCommand(TemporalCommand, ABC):
         parser.add_argument("--workflow-id", help=f"workflow id (default: {self.job.id}-manual-<time>)")
 
     def handle(self, *args: Any, inline: bool = False, workflow_id: str | None = None, **options: Any) -> None:
+        if workflow_id is not None and not 0 < len(workflow_id) <= WORKFLOW_ID_MAX:
+            raise CommandError(f"--workflow-id has {len(workflow_id)} characters: from 1 to {WORKFLOW_ID_MAX}")
         job_input = self.job_input(**options)
         workflow_id = workflow_id or manual_workflow_id(self.job)
         try:

@@ -46,9 +46,10 @@ def test_an_inline_run_interrupted_mid_fetch_is_recorded_as_failed(test_database
 @pytest.mark.django_db
 def test_the_watch_flags_runs_running_longer_than_their_job_allows() -> None:
     now = timezone.now()
-    JobRun.objects.create(job="court-session-parser", workflow_id="csp-1", run_id="r1", started=now - timedelta(hours=7))
-    JobRun.objects.create(job="court-session-parser", workflow_id="csp-2", run_id="r2", started=now - timedelta(hours=1))
-    JobRun.objects.create(job="event-reminders", workflow_id="er-1", run_id="r3", started=now - timedelta(hours=1))
+    for job, run_id, hours in [("court-session-parser", "r1", 7), ("court-session-parser", "r2", 1),
+                               ("event-reminders", "r3", 1)]:
+        JobRun.objects.create(job=job, workflow_id=f"csp-{run_id[1]}" if job.startswith("court") else "er-1",
+                              run_id=run_id, started=now - timedelta(hours=hours))
 
     result = evaluate_runs(now)
     apply([result], now)
