@@ -40,6 +40,8 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -145,6 +147,8 @@ def _sendable(now: datetime) -> Q:
 SERVER, DEFER, FAIL = "server", "defer", "fail"
 #: This many messages in a row that lose a fresh connection: the relay is broken, not the messages.
 SERVER_DROPS = 3
+#: One message's whole SMTP exchange may take this many EMAIL_TIMEOUTs (the lease is at least five).
+SEND_DEADLINE_TIMEOUTS = 4
 
 
 @dataclass
@@ -224,9 +228,27 @@ class _Mail:
                 pass
 
     def send(self, message: EmailMultiAlternatives) -> None:
+        """One message's exchange, within SEND_DEADLINE_TIMEOUTS x EMAIL_TIMEOUT in all: EMAIL_TIMEOUT bounds
+        each read, so a relay answering a byte at a time would hold the row past its lease. At the deadline
+        the socket is shut down, which ends the exchange as a lost connection."""
         self.open()
         message.connection = self.backend
-        self.backend.send_messages([message])
+        sock = getattr(getattr(self.backend, "connection", None), "sock", None)
+        timer = threading.Timer(SEND_DEADLINE_TIMEOUTS * settings.EMAIL_TIMEOUT, _shutdown, (sock,))
+        timer.daemon = True
+        if sock is not None:
+            timer.start()
+        try:
+            self.backend.send_messages([message])
+        finally:
+            timer.cancel()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
 
 
 def _message(row: OutboxEmail) -> EmailMultiAlternatives:

@@ -286,6 +286,23 @@ def test_a_message_the_relay_drops_the_connection_over_backs_off_and_the_rest_go
 
 
 @pytest.mark.django_db
+def test_a_relay_dripping_its_reply_meets_one_deadline_per_message(smtp: SmtpReceiver, settings) -> None:
+    # The reply to the first message's DATA comes a byte every 0.3 s (30 s in all), each read well within
+    # EMAIL_TIMEOUT: only a deadline on the whole exchange ends it, before the row's lease runs out.
+    settings.EMAIL_TIMEOUT = 1
+    smtp.handler.drip_after_data = {ADDRESSES[0]}
+    queue(ADDRESSES)
+
+    started = time.monotonic()
+    summary = send_pending(kinds=[KIND])
+    elapsed = time.monotonic() - started
+
+    assert summary.sent == 2 and sorted(m.to for m in smtp.messages) == ADDRESSES[1:]
+    assert (rows()[ADDRESSES[0]].status, rows()[ADDRESSES[0]].attempts) == ("pending", 1)
+    assert elapsed < 2 * 4 + 6, elapsed  # two attempts of 4 x EMAIL_TIMEOUT plus slack, not 2 x 30 s
+
+
+@pytest.mark.django_db
 def test_a_relay_that_drops_every_message_is_the_relay_not_the_messages(smtp: SmtpReceiver) -> None:
     addresses = [f"osoba{n}@example.org" for n in range(5)]
     smtp.handler.drop_after_data = set(addresses)
