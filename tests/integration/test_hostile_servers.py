@@ -224,3 +224,35 @@ def test_the_deadline_covers_connecting_to_a_name_with_many_silent_addresses(mon
             s.close()
     assert error.kind == "timeout", error
     assert elapsed < 1.5 + 1.0, elapsed  # not 4 x 1 s
+
+
+def test_a_compression_bomb_stops_at_the_size_limit() -> None:
+    # Held in the audit: 100 MB of zeros sent as ~100 KB of gzip is cut off at max_bytes of decoded body.
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bomb = gzip.compress(b"\0" * 100_000_000, compresslevel=9)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        do_POST = do_GET  # noqa: N815 - the court form is POSTed first
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        error = fetch_error(f"http://127.0.0.1:{server.server_address[1]}/", total_timeout=10.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (error.kind, error.retryable) == ("too_large", False), error
