@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from poradnia.jobs.runs import RunForm, find_job
+from poradnia.jobs.run_now import RunForm, find_job
 
 PAGE = "/admin/jobs/"
 
@@ -96,7 +96,7 @@ def test_the_command_line_refuses_a_now_outside_the_window_with_one_line(test_da
 @pytest.mark.django_db
 def test_the_dry_run_page_names_signatures_and_cases_only_to_those_who_may_see_them(
         client, operator, django_user_model, monkeypatch: pytest.MonkeyPatch) -> None:
-    from poradnia.jobs import runs
+    from poradnia.jobs import run_now as runs
 
     result = {"dry_run": True, "status": "completed_success", "courts": [{"parser_key": "WSA_Opole", "planned": [
         {"action": "create", "signature": "II SA/Op 7/26", "date": "2026-12-09", "slot": 0, "time": "10:30",
