@@ -47,6 +47,12 @@ NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def _now_window(settings) -> None:
+    """NOW is a fixed day in the past: widen the window a --now given to a command must fall in."""
+    settings.RUN_NOW_MAX_PAST_DAYS = 36_500
+
+
 def two_lawyers_three_events(now: datetime = NOW) -> None:
     """Two staff, two due events and a completed one: 4 reminders, 2 skipped."""
     client = User.objects.create_user("client")
@@ -208,7 +214,6 @@ def run_command(name: str, *args: str) -> dict:
 
 
 def test_commands_inline_do_the_job_in_process_and_are_idempotent(mailoutbox: list, settings) -> None:
-    settings.RUN_NOW_MAX_PAST_DAYS = 36_500  # NOW is a fixed day in the past
     two_lawyers_three_events()
     old_case_and_subscribers()
     sessions(NOW)
