@@ -2,7 +2,8 @@
 
 Operators read when a job runs, not ranges of a calendar spec. The common shapes (hourly, daily,
 weekly, monthly at one time) get a sentence; anything else is spelled out field by field, so an
-unusual spec set by hand on the server is still shown truthfully.
+unusual spec set by hand on the server is still shown truthfully. The words go through Django's
+translations (the admin reads them in Polish); the CLI deactivates translations and prints English.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
 
-DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+# "weekly on <day>": the day in the form the sentence needs (Polish: "w niedzielę", accusative).
+DAYS = (gettext_lazy("on Sunday"), gettext_lazy("on Monday"), gettext_lazy("on Tuesday"),
+        gettext_lazy("on Wednesday"), gettext_lazy("on Thursday"), gettext_lazy("on Friday"),
+        gettext_lazy("on Saturday"))
 
 
 def _single(ranges: Sequence[ScheduleRange]) -> int | None:
@@ -43,15 +49,15 @@ def calendar_in_words(calendar: ScheduleCalendarSpec) -> str:
     day_of_month, day_of_week = _single(calendar.day_of_month), _single(calendar.day_of_week)
     if second == 0 and minute is not None and every_month and not calendar.year:
         if hour is None and _every(calendar.hour, 0, 23) and every_day_of_month and every_day_of_week:
-            return f"hourly at minute {minute}"
+            return _("hourly at minute %(minute)s") % {"minute": minute}
         if hour is not None:
             time = f"{hour:02d}:{minute:02d}"
             if every_day_of_month and every_day_of_week:
-                return f"daily at {time}"
+                return _("daily at %(time)s") % {"time": time}
             if every_day_of_month and day_of_week is not None:
-                return f"weekly on {DAYS[day_of_week % 7]} at {time}"
+                return _("weekly %(day)s at %(time)s") % {"day": DAYS[day_of_week % 7], "time": time}
             if every_day_of_week and day_of_month is not None:
-                return f"monthly on day {day_of_month} at {time}"
+                return _("monthly on day %(day)s at %(time)s") % {"day": day_of_month, "time": time}
     fields = ("second", "minute", "hour", "day_of_month", "month", "day_of_week", "year")
     return "calendar " + " ".join(f"{name}={_ranges_text(getattr(calendar, name))}" for name in fields)
 
@@ -59,20 +65,22 @@ def calendar_in_words(calendar: ScheduleCalendarSpec) -> str:
 def spec_in_words(spec: ScheduleSpec) -> str:
     """Every part of the spec in words, followed by the time zone it is evaluated in."""
     parts = [calendar_in_words(calendar) for calendar in spec.calendars]
-    parts += [f"every {interval.every}" for interval in spec.intervals]
+    parts += [_("every %(interval)s") % {"interval": interval.every} for interval in spec.intervals]
     parts += [f"cron '{expression}'" for expression in spec.cron_expressions]
-    parts += [f"except {calendar_in_words(calendar)}" for calendar in spec.skip]
-    text = "; ".join(parts) or "never"
+    parts += [_("except %(calendar)s") % {"calendar": calendar_in_words(calendar)} for calendar in spec.skip]
+    text = "; ".join(parts) or _("never")
     return f"{text} ({spec.time_zone_name or 'UTC'})"
 
 
 def duration_in_words(value: timedelta | None) -> str:
     """A catch-up window as people say it: "1 day", "7 days", "1 hour", "90 minutes"."""
     if value is None:
-        return "server default (1 year)"
+        return _("server default (1 year)")
     seconds = int(value.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    units = ((86400, lambda n: ngettext("%(count)d day", "%(count)d days", n)),
+             (3600, lambda n: ngettext("%(count)d hour", "%(count)d hours", n)),
+             (60, lambda n: ngettext("%(count)d minute", "%(count)d minutes", n)))
+    for size, words in units:
         if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
+            return words(seconds // size) % {"count": seconds // size}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}

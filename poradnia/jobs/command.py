@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from temporalio.client import Client
 
 from poradnia import temporal
@@ -52,7 +53,8 @@ class TemporalCommand(BaseCommand):
         temporal.exit_process(code)
 
     def run_async(self, body: Coroutine[Any, Any, None]) -> None:
-        asyncio.run(body)
+        with translation.override(None):  # the CLI prints English (docs and scripts read it); the admin translates
+            asyncio.run(body)
 
     async def connect(self) -> Client:
         try:
