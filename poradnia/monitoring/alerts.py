@@ -25,10 +25,10 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from poradnia.contracts import WARSAW, EmailKind
-from poradnia.mailtemplates import EmailTemplates, localised_template
+from poradnia.contracts import EmailKind
+from poradnia.dates import long_datetime
+from poradnia.mailtemplates import EmailTemplates, email_language, localised_template
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
@@ -92,7 +92,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             worded_title, worded_message = _worded(kind, facts, title, message)
             rendered = EmailTemplates.load(TEMPLATES).render({
                 "severity": alert.severity, "title": worded_title, "message": worded_message, "key": key,
-                "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
+                "first_seen": long_datetime(alert.first_seen, email_language()),
                 "occurrences": alert.occurrences,
             })
             for _, address in settings.ADMINS:

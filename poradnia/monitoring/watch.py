@@ -201,7 +201,7 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
             "nothing is processed: start the worker (docker compose up -d worker, or python worker.py) and check its "
             "logs for the reason it stopped."), kind=AlertKind.NO_WORKER,
             facts={"task_queue": task_queue, "workers": workers, "min_workers": settings.WATCH_MIN_WORKERS,
-                   "last_poll": f"{max(seen):%Y-%m-%d %H:%M:%S}" if seen else None}))
+                   "last_poll": max(seen).isoformat() if seen else None}))
     return result
 
 
@@ -292,7 +292,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     + (f" Paused by {by} in the admin." if by else "")
                     + f" If the reason is gone: python manage.py schedules unpause {s.schedule_id}",
                     severity=Alert.Severity.WARNING, kind=AlertKind.SCHEDULE_PAUSED,
-                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": f"{since:%Y-%m-%d %H:%M}",
+                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": since.isoformat(),
                            "note": s.note, "max_days": f"{settings.WATCH_PAUSED_DAYS:g}", "by": by}))
         else:
             WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
@@ -308,7 +308,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING,
                     kind=AlertKind.SCHEDULE_RUNS,
                     facts={"schedule": s.schedule_id, "what": kind, "delta": counter.delta,
-                           "at": f"{counter.changed_at:%Y-%m-%d %H:%M}", "total": value}))
+                           "at": counter.changed_at.isoformat(), "total": value}))
     result.summary = ", ".join(states) or "no schedules declared"
     return result
 
@@ -334,7 +334,7 @@ def evaluate_mail(now: datetime) -> CheckResult:
             kind=AlertKind.MAIL_STUCK,
             facts={"pending": pending.count(), "stuck": stuck_count,
                    "stuck_min": f"{settings.WATCH_OUTBOX_STUCK_MIN:g}", "refused": failed_recent,
-                   "oldest": f"{oldest[0]:%Y-%m-%d %H:%M}" if oldest else None,
+                   "oldest": oldest[0].isoformat() if oldest else None,
                    "last_error": (oldest[1] or "-") if oldest else None}))
     elif _mail_alert_unconfirmed(pending):
         result.keep = frozenset({MAIL_ALERT_KEY})
