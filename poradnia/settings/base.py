@@ -191,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Our strings are written in English and translated per app (poradnia/<app>/locale/pl; `make messages`).
 LANGUAGE_CODE = "pl"
 LANGUAGES = [("pl", "Polski"), ("en", "English")]
+# Apps' catalogs are found by app; schedules/ is not an app (the schedule words the admin shows).
+LOCALE_PATHS = [BASE_DIR / "schedules" / "locale"]
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True
 USE_TZ = True
