@@ -28,7 +28,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
 from temporalio.client import Client
 
 from poradnia import temporal
@@ -53,8 +52,7 @@ class TemporalCommand(BaseCommand):
         temporal.exit_process(code)
 
     def run_async(self, body: Coroutine[Any, Any, None]) -> None:
-        with translation.override(None):  # the CLI prints English (docs and scripts read it); the admin translates
-            asyncio.run(body)
+        asyncio.run(body)
 
     async def connect(self) -> Client:
         try:

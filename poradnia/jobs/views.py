@@ -25,7 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client
@@ -35,10 +35,12 @@ from poradnia.contracts import first_line
 from schedules import operate
 from schedules.declared import ScheduleEntry, find_entry
 from schedules.overview import ScheduleView, overview, schedule_view
+from schedules.words import Words
 
 from .models import OPERATE_PERMISSION, BackgroundJob
 
 CONNECT_TIMEOUT_S = 10
+WORDS = Words(gettext, ngettext)  # schedules' sentences in the reader's language
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
     error = ""
     views: list[ScheduleView] = []
     try:
-        views = async_to_sync(with_client)(lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL))
+        views = async_to_sync(with_client)(
+            lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL, words=WORDS))
     except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a 500
         error = temporal_error(exc)
     context = {**page_context(request, gettext("Background jobs")), "schedules": views, "error": error}
@@ -145,7 +148,8 @@ def schedule_action(request: HttpRequest, schedule_id: str, action: str) -> Http
     error = ""
     try:
         view = async_to_sync(with_client)(
-            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1))
+            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1,
+                                         words=WORDS))
     except Exception as exc:  # noqa: BLE001 - the confirmation still works; the POST reports failures
         error = temporal_error(exc)
     context = {
