@@ -63,7 +63,7 @@ from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.cases.models import Case, CaseStaff
 from poradnia.contracts import PAGE_SIZE, EmailKind, ReminderProgress
 from poradnia.dates import long_datetime, short_datetime
-from poradnia.mailtemplates import EmailTemplates, RenderedEmail, email_language
+from poradnia.mailtemplates import EmailTemplates, RenderedEmail, date_language
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.queueing import bulk_enqueue, deliverable, is_deliverable
 from poradnia.users.models import User
@@ -109,11 +109,11 @@ def management_recipients() -> list[Recipient]:
 def local_time(value: datetime) -> str:
     """"środa, 9 grudnia 2026 r., godz. 10:00"; an event at local midnight is a day without an hour
     (a hearing the court listed without one), so its reminder names no 00:00."""
-    return long_datetime(value, email_language(), hearing=True)
+    return long_datetime(value, date_language(), hearing=True)
 
 
 def short_time(value: datetime) -> str:
-    return short_datetime(value, email_language(), hearing=True)
+    return short_datetime(value, date_language(), hearing=True)
 
 
 def queue_event_reminders(

@@ -58,7 +58,7 @@ from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
 from poradnia.dates import long_date, long_datetime, short_datetime
 from poradnia.events.models import Event, Reminder
-from poradnia.mailtemplates import EmailTemplates, email_language
+from poradnia.mailtemplates import EmailTemplates, date_language
 from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 
@@ -572,7 +572,7 @@ def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, mom
     case = court_case.case
     template = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}")
     moved = before is not None and not _same_instant(before, moment)
-    with translation.override(email_language()):  # the e-mail's language, whatever the caller's
+    with translation.override(date_language()):  # the e-mail's language, whatever the caller's
         context = {
             **case_context(case.pk),
             "change": change,
