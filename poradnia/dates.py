@@ -82,6 +82,13 @@ def short_datetime(moment: datetime, language: str | None = None, *, hearing: bo
     return format_datetime(when, f"{forms.short_date} {forms.short_time}", tzinfo=WARSAW, locale=lang)
 
 
+def short_date(value: date | datetime, language: str | None = None) -> str:
+    """"9.12.2026": a day in tables and titles."""
+    lang = _language(language)
+    day = local(value).date() if isinstance(value, datetime) else value
+    return format_date(day, FORMS[lang].short_date, locale=lang)
+
+
 def month_year(value: date | datetime, language: str | None = None) -> str:
     """"grudzień 2026": a month on its own (CLDR's stand-alone month name, nominative in Polish)."""
     lang = _language(language)

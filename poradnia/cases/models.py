@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,4 +55,4 @@ class CaseStaff(models.Model):
         unique_together = [("case", "user")]
 
     def __str__(self) -> str:
-        return f"{self.user} on {self.case}"
+        return gettext("%(user)s on %(case)s") % {"user": self.user, "case": self.case}

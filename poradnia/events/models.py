@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from poradnia.dates import short_datetime
+
 
 class Event(models.Model):
     """A dated item in a case's calendar: a deadline, a hearing, an appointment."""
@@ -28,7 +30,7 @@ class Event(models.Model):
         ordering = ["time"]
 
     def __str__(self) -> str:
-        return f"{self.time:%Y-%m-%d %H:%M} {self.text[:40]}"
+        return f"{short_datetime(self.time, hearing=True)} {self.text[:40]}"
 
 
 class Reminder(models.Model):

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from poradnia.dates import short_date, short_datetime
+
 from .courts import court_url
 from .signatures import normalize_signature, signature_key
 
@@ -124,7 +126,7 @@ class CourtSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.court_case.signature} {self.date} #{self.slot}"
+        return f"{self.court_case.signature} {short_date(self.date)} #{self.slot}"
 
 
 class CourtSessionChange(models.Model):
@@ -161,4 +163,4 @@ class CourtSessionChange(models.Model):
         ordering = ["created", "id"]
 
     def __str__(self) -> str:
-        return f"{self.signature} {self.kind} {self.created:%Y-%m-%d %H:%M}"
+        return f"{self.signature} {self.get_kind_display()} {short_datetime(self.created)}"

@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from poradnia.contracts import RunStatus
+from poradnia.dates import short_date, short_datetime
 
 
 class HealthCheck(models.Model):
@@ -24,7 +26,7 @@ class HealthCheck(models.Model):
         get_latest_by = "created"
 
     def __str__(self) -> str:
-        return f"{self.created:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"
+        return f"{short_datetime(self.created)} {gettext('ok') if self.ok else gettext('FAILED')}"
 
     @property
     def ok(self) -> bool:
@@ -58,7 +60,7 @@ class JobRun(models.Model):
         ordering = ["-started"]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.started:%Y-%m-%d %H:%M} {self.status}"
+        return f"{self.job} {short_datetime(self.started)} {self.get_status_display()}"
 
     @property
     def ui_url(self) -> str:
@@ -129,7 +131,8 @@ class CourtPageStat(models.Model):
         constraints = [models.UniqueConstraint(fields=["court", "run_id"], name="courtpagestat_unique_run")]
 
     def __str__(self) -> str:
-        return f"{self.court.parser_key} {self.created:%Y-%m-%d} {self.rows_seen} rows"
+        return gettext("%(court)s %(day)s: %(rows)s rows") % {
+            "court": self.court.parser_key, "day": short_date(self.created), "rows": self.rows_seen}
 
 
 class WebhookDelivery(models.Model):
