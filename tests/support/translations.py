@@ -27,11 +27,17 @@ class Message:
         """False where Polish keeps the English word ("Web UI", "Monitoring")."""
         return self.msgstr != self.msgid
 
+    @property
+    def distinctive(self) -> bool:
+        """Long enough to be told from Polish on a page: "to", "ok" or "%(user)s on %(case)s" are Polish words too."""
+        return len(PLACEHOLDER.sub("", TAG.sub("", self.msgid)).strip(" :;,.()")) > 2
+
+    @cache  # noqa: B019 - a handful of frozen messages, kept for the test run
     def pattern(self) -> re.Pattern[str]:
         """The msgid as a person reads it on a page: tags stripped, entities decoded, placeholders filled."""
         text = " ".join(html.unescape(TAG.sub("", self.msgid)).split())
         parts = [re.escape(part) for part in PLACEHOLDER.split(text)]
-        body = r".+?".join(parts)
+        body = r".{1,120}?".join(parts)  # bounded: a placeholder holds a value, not half a page
         first = text[:1]
         if first.islower():  # the admin capitalises labels ("first seen" -> "First seen")
             body = f"[{re.escape(first)}{re.escape(first.upper())}]" + body[len(re.escape(first)):]
