@@ -6,8 +6,6 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from poradnia.contracts import JOBS
-
 register = template.Library()
 
 WORDS = {
@@ -25,7 +23,8 @@ WORDS = {
     "listed_again": _("listed again"),
 }
 
-# What each job does (poradnia.contracts.JOBS' descriptions stay English: contracts is Django-free).
+# What each job does (poradnia.contracts.JOBS' descriptions stay English: contracts is Django-free;
+# tests/unit/test_translations.py keeps the two in step).
 DESCRIPTIONS = {
     "court-session-parser": _("Nightly eWokanda hearing lists -> calendar events and e-mails to case staff"),
     "event-reminders": _("Daily e-mail reminders of upcoming case events"),
@@ -47,8 +46,3 @@ def job_description(entry: object) -> str:
     """The job's description in the reader's language (its registry text when it has none here)."""
     job_id = getattr(entry, "id", "")
     return str(DESCRIPTIONS.get(job_id, getattr(entry, "description", "")))
-
-
-def untranslated_jobs() -> set[str]:
-    """Jobs whose description here differs from the registry's (a test keeps the two in step)."""
-    return {job.id for job in JOBS if str(DESCRIPTIONS.get(job.id, "")) != job.description}
