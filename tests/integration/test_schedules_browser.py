@@ -8,14 +8,13 @@ where a missing browser is a failure (a silently skipped browser test would prov
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.devserver import TemporalDevServer
 from schedules.sync import sync_schedules
-from tests.support.browser import CHROMEDRIVER, chromium, require_chromium
+from tests.support.browser import CHROMEDRIVER, require_chromium
 from tests.support.schedulesupport import connect_to, server_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,12 +29,6 @@ def test_missing_chromium_fails_under_ci_and_skips_elsewhere(tmp_path: Path, mon
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match=f"{absent} missing: run `make browser`"):
         require_chromium(absent, CHROMEDRIVER)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator:
-    with chromium(tmp_path) as driver:
-        yield driver
 
 
 @pytest.mark.django_db(transaction=True)

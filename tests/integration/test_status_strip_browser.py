@@ -6,7 +6,6 @@ window however long the watch's line is; screenshots are saved under test-artifa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from django.utils import timezone
 
 from poradnia.monitoring.alerts import raise_alert
 from poradnia.monitoring.models import JobRun, WatchCheck
-from tests.support.browser import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -23,12 +21,6 @@ LONG_LINE = ("pollers: ok: 12 worker(s) polling task queue 'poradnia' (workflow:
              + ", ".join(f"{n}@worker-host-{n}.internal.example.org" for n in range(12))
              + "; activity: " + "-".join(["a-very-long-identifier-without-spaces"] * 6) + ")")
 WIDTHS = (360, 768, 1280, 1920)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator:
-    with chromium(tmp_path) as driver:
-        yield driver
 
 
 LABELS_JS = """
