@@ -32,7 +32,7 @@ from poradnia.monitoring.models import (
     WebhookDelivery,
 )
 from poradnia.outbox.models import OutboxEmail
-from schedules.sync import sync_schedules
+from schedules.apply import apply_schedules
 from tests.support.schedulesupport import connect_to
 from tests.support.translations import messages
 
@@ -112,7 +112,7 @@ JOBS_PAGES = ["/admin/jobs/", "/admin/jobs/schedule/court-session-parser/pause/"
 def declared(temporal_server: TemporalDevServer, schedule_namespace: str, task_queue: str) -> str:
     async def sync() -> None:
         client = await connect_to(temporal_server, schedule_namespace)
-        await sync_schedules(client, task_queue=task_queue)
+        await apply_schedules(client, task_queue=task_queue)
         await client.get_schedule_handle("court-session-parser").pause(note="przerwa")
 
     asyncio.run(sync())

@@ -101,7 +101,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
     paused = mails["[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30.0 dni: przerwa techniczna"]
     assert "jest wstrzymany od: " in paused and POLISH_MOMENT.search(paused)
     assert "ostatni błąd: 451 4.3.0 Try later." in mails["[Poradnia błąd] E-maile nie są wysyłane"]
-    assert "Uruchom: python manage.py sync_schedules" in mails[
+    assert "Uruchom: python manage.py apply_schedules" in mails[
         "[Poradnia błąd] Harmonogramu retention nie ma w Temporalu"]
     webhook = mails["[Poradnia ostrzeżenie] Webhook alertów (hooks.example.org) nie przyjmuje wiadomości"]
     assert "odrzuconych od ostatniej przyjętej: 1" in webhook and "ostatni błąd: HTTP 410." in webhook
