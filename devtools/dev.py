@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -44,12 +45,22 @@ class Port:
 
 
 def next_free_port(port: int) -> int:
-    from devtools.devserver import port_is_free
-
     for candidate in range(port + 100, min(port + 1100, 65535), 100):
         if port_is_free(candidate):
             return candidate
     return port + 1
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server can listen on the port now. SO_REUSEADDR, as Temporal, Django and the stand-in set it:
+    a port left in TIME_WAIT by the last run's connections is free to them, one with a listener is not."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def env_port(name: str, default: int) -> int:
@@ -86,7 +97,7 @@ def ports(args: argparse.Namespace) -> list[Port]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from devtools.devserver import TemporalDevServer, port_is_free, wait_for_port
+    from devtools.devserver import TemporalDevServer, wait_for_port
 
     # Every port is checked before anything starts: a taken one stops make dev at once, naming how to move it.
     for port in ports(args):
@@ -194,8 +205,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def child_failure(port: Port | None, name: str, child: subprocess.Popen, demo: bool) -> str:
     """Why make dev stops: a child that exited (with the port to move when its port is taken now)."""
-    from devtools.devserver import port_is_free
-
     code = child.poll()
     if port is not None and not port_is_free(port.number) and code is not None:
         return port.taken_line(demo)
