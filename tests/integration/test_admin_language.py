@@ -105,7 +105,8 @@ def admin_pages(user) -> list[str]:
 JOBS_PAGES = ["/admin/jobs/", "/admin/jobs/schedule/court-session-parser/pause/",
               "/admin/jobs/schedule/court-session-parser/unpause/", "/admin/jobs/schedule/health-check/trigger/",
               "/admin/jobs/schedule/court-session-parser/run/", "/admin/jobs/schedule/event-reminders/run/",
-              "/admin/jobs/schedule/health-check/run/"]
+              "/admin/jobs/schedule/health-check/run/",
+              "/admin/jobs/run/health-check-manual-20261201T000000-abcdef/"]  # a run the server does not know
 
 
 @pytest.fixture
