@@ -66,10 +66,17 @@ def _django(base: Path, directory: str, *args: str) -> None:
 
 
 def make_messages(base: Path = ROOT) -> None:
-    """Update each catalog under ``base`` from the code beside it (no file locations: fewer merge conflicts)."""
+    """Update each catalog under ``base`` from the code beside it.
+
+    No file locations and no creation date: a catalog changes only when its messages do, so branches that
+    each run ``make messages`` merge without conflicts in line numbers or timestamps.
+    """
     for directory, skipped in CATALOGS.items():
         ignores = [arg for name in skipped for arg in ("--ignore", f"{name}/*")]
         _django(base, directory, "makemessages", "-l", LANGUAGE, "--no-location", "--no-obsolete", *ignores)
+        po = po_path(base, directory)
+        lines = po.read_text(encoding="utf-8").splitlines(keepends=True)
+        po.write_text("".join(line for line in lines if not line.startswith('"POT-Creation-Date:')), encoding="utf-8")
 
 
 def compile_messages(base: Path = ROOT) -> None:
