@@ -172,10 +172,10 @@ def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -
     assert CourtCase.objects.filter(case=second).count() == 1
 
 
-@pytest.mark.parametrize(("typed", "error"), [
-    ("ß" * 100, "too long once normalised"),  # 100 typed, 200 in the key ("SS"): varchar(100) on PostgreSQL
-    ("\ufdfa" * 6, "too long once normalised"),  # NFKC: 18 characters each
-    ("\u200b\u200d\ufeff", "no visible characters"),  # stored empty, would never match a page
+@pytest.mark.parametrize(("typed", "error"), [  # the admin's (Polish) words
+    ("ß" * 100, "po ujednoliceniu jest za długa"),  # 100 typed, 200 in the key ("SS"): varchar(100) on PostgreSQL
+    ("\ufdfa" * 6, "po ujednoliceniu jest za długa"),  # NFKC: 18 characters each
+    ("\u200b\u200d\ufeff", "nie zawiera żadnych widocznych znaków"),  # stored empty, would never match a page
 ])
 def test_admin_validates_the_signature_as_stored_not_as_typed(typed: str, error: str) -> None:
     admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
