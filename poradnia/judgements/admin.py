@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Court, CourtCase, CourtSession, CourtSessionChange
 
@@ -29,7 +30,7 @@ class CourtSessionChangeInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "historia posiedzeń"
+    verbose_name_plural = _("hearing history")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -47,11 +48,11 @@ class CourtCaseAdmin(admin.ModelAdmin):
 class HasOutcomeFilter(admin.SimpleListFilter):
     """Sessions the court has given a result for (and which of them have a published judgment)."""
 
-    title = "wynik"
+    title = _("result")
     parameter_name = "has_outcome"
 
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
-        return [("yes", "z wynikiem"), ("judgment", "z orzeczeniem"), ("no", "bez wyniku")]
+        return [("yes", _("with a result")), ("judgment", _("with a judgment")), ("no", _("without a result"))]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
@@ -74,7 +75,7 @@ class CourtSessionAdmin(admin.ModelAdmin):
     readonly_fields = ("state", "last_seen_at", "missed_runs", "missed_in_run", "revision", "outcome", "judgment_url",
                        "outcome_seen_at")
 
-    @admin.display(description="orzeczenie", ordering="judgment_url")
+    @admin.display(description=_("judgment"), ordering="judgment_url")
     def judgment_link(self, obj: CourtSession) -> str:
         if not obj.judgment_url:
             return "-"

@@ -143,11 +143,13 @@ def test_hearing_created_and_updated_carry_the_case_address_link_and_reference(s
     for message in (created, updated):
         assert message.to == lawyer.email
         assert_case_mail(message, case)
-    assert subject(created) == f"[Poradnia #{case.pk}] Wyznaczono posiedzenie: II SA/Op 1/26, 2026-12-03 10:00"
-    assert subject(updated) == f"[Poradnia #{case.pk}] Zmiana posiedzenia: II SA/Op 1/26, 2026-12-03 10:30"
-    assert "Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26 na 2026-12-03, godz. 10:00." in created.part("text/plain")
-    assert "Sala: 7" in updated.part("text/plain") and "Aktualny termin: 2026-12-03, godz. 10:30" in updated.part(
-        "text/plain")
+    assert subject(created) == f"[Poradnia #{case.pk}] Wyznaczono posiedzenie: II SA/Op 1/26, 3.12.2026 10:00"
+    assert subject(updated) == f"[Poradnia #{case.pk}] Zmiana posiedzenia: II SA/Op 1/26, 3.12.2026 10:30"
+    assert ("Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26. Termin: czwartek, 3 grudnia 2026 r., godz. 10:00."
+            in created.part("text/plain"))
+    assert "Sala: 7" in updated.part("text/plain") and (
+        "Aktualny termin: czwartek, 3 grudnia 2026 r., godz. 10:30 (wcześniej: czwartek, 3 grudnia 2026 r., "
+        "godz. 10:00)") in updated.part("text/plain")
 
 
 def test_case_from_switch_and_empty_case_template(smtp: SmtpReceiver, settings) -> None:
@@ -283,7 +285,7 @@ def test_every_alert_kind_reads_in_polish(smtp: SmtpReceiver) -> None:
         "[Poradnia błąd] Zadanie „synchronizacja wokand” (court-session-parser) nie powiodło się w żadnym sądzie",
         "[Poradnia błąd] Zadanie „kontrola działania systemu” (health-check) nie powiodło się",
         "[Poradnia błąd] WSA_Opole: nie można odczytać strony wokandy",
-        "[Poradnia ostrzeżenie] WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)",
+        "[Poradnia ostrzeżenie] WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 24.11.2026 09:00)",
         "[Poradnia błąd] WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26",
         "[Poradnia błąd] E-maile nie są wysyłane",
     }
@@ -300,8 +302,9 @@ def test_every_alert_kind_reads_in_polish(smtp: SmtpReceiver) -> None:
     page = texts["WSA_Opole: nie można odczytać strony wokandy"]
     assert f"Nie udało się odczytać strony wokandy ({court}, https://" in page and "Błąd:\nParseError: x\n" in page
     assert "Sprawdź stronę poleceniem: manage.py view_court_sessions --parser WSA_Opole" in page
-    drift = texts["WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)"]
-    assert f"{court} (https://" in drift and "poprzednio 120 (2026-11-24). Sąd mógł zmienić swoją stronę." in drift
+    drift = texts["WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 24.11.2026 09:00)"]
+    assert f"{court} (https://" in drift
+    assert "poprzednio 120 (24.11.2026 09:00). Sąd mógł zmienić swoją stronę." in drift
     row = texts["WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26"]
     assert f"{court} podaje posiedzenie w sprawie II SA/Op 9/26, ale nie da się odczytać jego daty" in row
     assert "Serwer pocztowy odrzuca każdą wiadomość (" in texts["E-maile nie są wysyłane"]
@@ -349,9 +352,10 @@ def test_old_cases_reminder_as_received(smtp: SmtpReceiver) -> None:
     send(OLD_CASES_KIND)
     [message] = smtp.messages
     assert message.to == "anna@example.org"
-    assert subject(message) == "Poradnia: sprawy do usunięcia (2026-12): 1"
+    assert subject(message) == "Poradnia: sprawy do usunięcia (grudzień 2026): 1"
     assert parseaddr(message.message["From"])[1] == SYSTEM and message.message["Reply-To"] is None
-    assert "Liczba spraw, w których ostatnia czynność miała miejsce przed 2020-12-01" in message.part("text/plain")
+    assert ("Liczba spraw, w których ostatnia czynność miała miejsce przed datą graniczną (wtorek, 1 grudnia 2020 r.;"
+            in message.part("text/plain"))
     assert "<strong>1</strong>" in message.part("text/html")
 
 
