@@ -20,7 +20,7 @@ from devtools.devserver import TemporalDevServer
 from devtools.processes import WorkerProcess
 
 # Shared fixtures live in tests/support (never in a test module); registered here for every tier.
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.clock"]
 
 
 @pytest.fixture(autouse=True)
