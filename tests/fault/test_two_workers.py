@@ -22,7 +22,7 @@ from tests.support.courtdata import court_ids, duplicates, synthetic_courts
 from tests.support.dbthread import in_db_thread
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.postgres]  # row locks
 
 COURTS = {"WSA_Bialystok": "Bk", "WSA_Bydgoszcz": "Bd", "WSA_Gdansk": "Gd", "WSA_Gliwice": "Gl",
           "WSA_Kielce": "Ke", "WSA_Krakow": "Kr"}

@@ -492,6 +492,7 @@ def test_hostile_event_text_is_escaped_in_html_and_intact_in_text(smtp: SmtpRece
     assert subject(message).startswith(f"[Poradnia #{case.pk}] Przypomnienie: <script>")
 
 
+@pytest.mark.postgres
 def test_hostile_court_description_is_escaped_in_html_and_intact_in_text(smtp: SmtpReceiver) -> None:
     case = case_with((user("lawyer"), True))
     court = Court.objects.get(parser_key="WSA_Opole")

@@ -142,6 +142,7 @@ def test_nightly_selection_skips_courts_nobody_tracks() -> None:
     assert len(selected_courts(parser_key="WSA_Gliwice")) == 1  # explicit choice still runs
 
 
+@pytest.mark.postgres
 def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -> None:
     admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
     first, second = new_case("Strona 1", "anna"), new_case("Strona 2", "bartek")

@@ -43,6 +43,7 @@ def real_cases():
     return bialystok, krakow, gliwice
 
 
+@pytest.mark.postgres
 async def test_real_pages_end_to_end_idempotent_and_one_update(
     run_worker, temporal_client: Client, task_queue: str, real_standin: StandIn
 ) -> None:
@@ -158,6 +159,7 @@ async def test_progress_query_reports_each_court(run_worker, temporal_client: Cl
     assert final["WSA_Opole"].state == "done"
 
 
+@pytest.mark.postgres
 def test_inline_command_and_workflow_in_parallel_create_no_duplicates(
     real_standin, worker_process, test_database_url: str, settings, temporal_server, task_queue: str
 ) -> None:
@@ -185,6 +187,7 @@ def test_inline_command_and_workflow_in_parallel_create_no_duplicates(
     assert OutboxEmail.objects.filter(status="sent").count() == 7
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -> None:
     from dataclasses import replace
@@ -214,6 +217,7 @@ def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -
     assert beats[-1]["groups_done"] == [str(first.pk), str(second.pk)]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_retry_after_a_lost_completion_reports_what_the_run_changed(settings) -> None:
     """The first attempt wrote everything but its completion never reached the server (and no heartbeat did):
