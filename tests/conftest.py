@@ -1,7 +1,8 @@
 """Shared fixtures: a real Temporal dev server, real databases, real worker processes.
 
-The suite runs once on SQLite (``pytest``) and the database tests again on a throwaway PostgreSQL
-cluster (``python -m devtools.pgcluster run -- pytest -m django_db``); ``make test`` does both.
+The suite runs once on SQLite (``pytest``) and the tests marked ``postgres`` (behaviour that can differ on
+another database) again on a throwaway PostgreSQL cluster (``python -m devtools.pgcluster run -- pytest -m
+postgres``); ``make test`` does both, and the in-process tiers again at moved clocks (tests/support/clock.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Both workers poll the same task queue, so a court run spreads over them; SIGKILL one while it has a
 court in flight and the other must finish the run, with every session written exactly once. The
-suite runs this on SQLite and again on PostgreSQL (``-m django_db`` under devtools.pgcluster).
+suite runs this on SQLite and again on PostgreSQL (it is marked ``postgres``: row locks).
 """
 
 from __future__ import annotations
