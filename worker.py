@@ -102,9 +102,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--task-queue", default=settings.TEMPORAL_TASK_QUEUE)
     parser.add_argument("--max-concurrent-activities", type=int, default=settings.WORKER_MAX_CONCURRENT_ACTIVITIES)
     parser.add_argument("--graceful-shutdown-s", type=float, default=settings.WORKER_GRACEFUL_SHUTDOWN_S)
-    parser.add_argument("--sync-schedules", action=argparse.BooleanOptionalAction,
-                        default=settings.WORKER_SYNC_SCHEDULES,
-                        help="sync the declared schedules to Temporal before polling (env WORKER_SYNC_SCHEDULES)")
+    parser.add_argument("--apply-schedules", action=argparse.BooleanOptionalAction,
+                        default=settings.WORKER_APPLY_SCHEDULES,
+                        help="apply the declared schedules to Temporal before polling (env WORKER_APPLY_SCHEDULES)")
     return parser.parse_args(argv)
 
 
@@ -126,15 +126,15 @@ async def run(args: argparse.Namespace) -> int:
         print(f"worker: cannot connect to Temporal at {address}: {first_line(exc)}", file=sys.stderr)
         return 1
 
-    if args.sync_schedules:
-        # Schedules as code (the job registry, schedules/declared.py); operators' pauses and notes survive the sync.
-        from schedules.sync import sync_schedules
+    if args.apply_schedules:
+        # Schedules as code (the job registry, schedules/declared.py); operators' pauses and notes survive it.
+        from schedules.apply import apply_schedules
 
         try:
-            for line in await sync_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE):
+            for line in await apply_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE):
                 log.info("schedule %s", line)
         except Exception:  # noqa: BLE001 - the jobs already scheduled still need this worker
-            log.exception("schedule sync failed; running with the schedules the server has")
+            log.exception("applying the schedules failed; running with the schedules the server has")
 
     sentry = init_sentry(settings.SENTRY_DSN)
     activities = build_activities(client)

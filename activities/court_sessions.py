@@ -18,6 +18,7 @@ from poradnia.judgements import services
 from poradnia.judgements.fetcher import FetchError
 from poradnia.judgements.models import Court
 from poradnia.judgements.parser import ParseError
+from poradnia.monitoring.pagestats import CourtPageLog
 
 __all__ = ["SelectCourtsInput", "SyncCourtInput", "select_courts", "sync_court"]
 
@@ -39,7 +40,8 @@ def sync_court(input: SyncCourtInput) -> CourtSyncSummary:
                                non_retryable=True) from None
     try:
         return services.run_court(
-            court, dry_run=input.dry_run, run_id=info.workflow_run_id, workflow_id=info.workflow_id, summary=resume,
+            court, pages=CourtPageLog(), dry_run=input.dry_run, run_id=info.workflow_run_id,
+            workflow_id=info.workflow_id, summary=resume,
             attempt=info.attempt,
             on_progress=lambda s: activity.heartbeat(asdict(s)),
             while_fetching=lambda s: heartbeat_while_blocked(asdict(s)),

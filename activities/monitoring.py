@@ -7,7 +7,7 @@ from temporalio import activity
 from poradnia.contracts import CheckCourtInput, CourtCheck, RunRecord, parse_aware
 from poradnia.metrics import count
 from poradnia.monitoring import services
-from poradnia.monitoring.runs import record_end, record_start
+from poradnia.monitoring.history import record_end, record_start
 
 __all__ = ["CheckCourtInput", "CourtCheck", "RunRecord", "check_court_page", "record_run_end", "record_run_start"]
 

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from temporalio import activity
 
-from poradnia.cases.old_cases import queue_old_cases_reminder
+from poradnia.cases import old_cases
 from poradnia.contracts import (
     ClearSessionsInput,
     ClearSessionsOutput,
@@ -21,15 +21,15 @@ from poradnia.contracts import (
     ReminderProgress,
     parse_aware,
 )
-from poradnia.events.reminders import queue_event_reminders
-from poradnia.users.sessions import clear_expired_sessions
+from poradnia.events import reminders
+from poradnia.users import sessions
 
-__all__ = ["ClearSessionsInput", "QueueEventRemindersInput", "QueueOldCasesInput", "clear_expired_sessions_activity",
-           "queue_event_reminders_activity", "queue_old_cases_reminder_activity"]
+__all__ = ["ClearSessionsInput", "QueueEventRemindersInput", "QueueOldCasesInput", "clear_expired_sessions",
+           "queue_event_reminders", "queue_old_cases_reminder"]
 
 
 @activity.defn(name="queue_event_reminders")
-def queue_event_reminders_activity(input: QueueEventRemindersInput) -> ReminderProgress:
+def queue_event_reminders(input: QueueEventRemindersInput) -> ReminderProgress:
     """Record and queue due reminders page by page, heartbeating progress after each page.
 
     A retried attempt resumes after the last page the previous attempt heartbeated (details come
@@ -40,17 +40,17 @@ def queue_event_reminders_activity(input: QueueEventRemindersInput) -> ReminderP
     progress = ReminderProgress(**details[0]) if details else ReminderProgress()
     if details:
         activity.logger.info("resuming after event id %s", progress.last_event_id)
-    return queue_event_reminders(
+    return reminders.queue_event_reminders(
         parse_aware(input.now, "now"), progress=progress, page_size=input.page_size,
         on_page=lambda done: activity.heartbeat(asdict(done)),
     )
 
 
 @activity.defn(name="queue_old_cases_reminder")
-def queue_old_cases_reminder_activity(input: QueueOldCasesInput) -> OldCasesQueued:
-    return queue_old_cases_reminder(parse_aware(input.now, "now"))
+def queue_old_cases_reminder(input: QueueOldCasesInput) -> OldCasesQueued:
+    return old_cases.queue_old_cases_reminder(parse_aware(input.now, "now"))
 
 
 @activity.defn(name="clear_expired_sessions")
-def clear_expired_sessions_activity(input: ClearSessionsInput) -> ClearSessionsOutput:
-    return ClearSessionsOutput(deleted=clear_expired_sessions(parse_aware(input.now, "now")))
+def clear_expired_sessions(input: ClearSessionsInput) -> ClearSessionsOutput:
+    return ClearSessionsOutput(deleted=sessions.clear_expired_sessions(parse_aware(input.now, "now")))

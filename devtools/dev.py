@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             env.update(start_demo(settings.DATA_DIR))
         # The worker syncs the declared schedules at start, so the Web UI lists them right away.
         children.append(("worker", subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
-                                                    env={**env, "WORKER_SYNC_SCHEDULES": "true"})))
+                                                    env={**env, "WORKER_APPLY_SCHEDULES": "true"})))
         children.append(("admin", subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{args.admin_port}", "--noreload"],
             cwd=ROOT, env=env,

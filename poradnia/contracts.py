@@ -2,7 +2,7 @@
 the local time zone and the job registry.
 
 Imports only the standard library and temporalio, so workflows, schedules/ and the Django apps can
-all import it (see the README's layout section). One module, not a package: the workflow sandbox
+all import it (see docs/architecture.md). One module, not a package: the workflow sandbox
 resolves a dataclass's type hints in its defining module, which must be the module the workflow imports.
 
 The registry holds every background job once: its id (the schedule id, the JobRun.job value and
@@ -445,6 +445,15 @@ class RetentionResult:
 # Workflows no job schedules: the watch (manage.py watch) starts its probe itself; registering a court case
 # starts its court's lookup (poradnia.judgements.lookup).
 UNSCHEDULED_WORKFLOWS = frozenset({"WatchProbeWorkflow", "CourtLookupWorkflow"})
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run's identity, for its JobRun row and its activities (workflows/steps.py: in a workflow or inline)."""
+
+    workflow_id: str
+    run_id: str
+    started: datetime
 
 
 SUMMARY_DROP = {"planned", "groups_done"}  # long lists the workflow result in history keeps; JobRun needs none

@@ -2,7 +2,7 @@
 
 The server hands back a schedule in its own normal form (ranges with ``end`` and ``step`` filled
 in, inputs as encoded payloads, task queue kinds, priorities, ...). Comparing that with the
-declared one field by field would report a difference on every sync, so both sides are reduced to
+declared one field by field would report a difference on every apply, so both sides are reduced to
 a normalised form made only of the fields we set: the workflow type, its id, task queue and input
 (decoded), the spec and the policies. The state (paused, note) is never compared: it belongs to
 the operators.
@@ -54,7 +54,7 @@ class NormalisedSchedule:
     policy: tuple
 
     def differences(self, other: NormalisedSchedule) -> list[str]:
-        """Names of the parts that differ, for the sync report (e.g. ``["spec", "policy"]``)."""
+        """Names of the parts that differ, for the apply report (e.g. ``["spec", "policy"]``)."""
         parts = ("workflow", "workflow_id", "task_queue", "input", "spec", "policy")
         return [part.replace("_", " ") for part in parts if getattr(self, part) != getattr(other, part)]
 

@@ -1,8 +1,8 @@
-"""Poradnia's schedules, built from the job registry (poradnia.contracts.registry).
+"""Poradnia's schedules, built from the job registry (``JOBS`` in poradnia.contracts).
 
-The registry is the only place a job's timing lives (it used to be crontab, then django-celery-beat).
-``sync_schedules`` makes the Temporal server match it without undoing what operators do there: a
-pause and its note survive every sync and every deploy.
+The registry is the only place a job's timing lives.
+``apply_schedules`` makes the Temporal server match it without undoing what operators do there: a
+pause and its note survive every apply and every deploy.
 
 Times are wall-clock times in Europe/Warsaw, so a job keeps its local hour across the DST changes.
 Every schedule skips a start while its previous run is still going (overlap SKIP), and catches up
@@ -55,7 +55,7 @@ class ScheduleEntry:
                    catchup_window=job.catchup_window, input=job.default_input())
 
 
-# One schedule per registered job (poradnia.contracts.registry holds their ids, timing and inputs).
+# One schedule per registered job (poradnia.contracts.JOBS holds their ids, timing and inputs).
 SCHEDULES: list[ScheduleEntry] = [ScheduleEntry.of(job) for job in JOBS]
 
 

@@ -35,7 +35,7 @@ def _handle(client: Client, schedule_id: str) -> ScheduleHandle:
 
 
 async def pause(client: Client, schedule_id: str, note: str) -> None:
-    """Pause; the note is the operators' record of why (kept by every sync)."""
+    """Pause; the note is the operators' record of why (kept by every apply_schedules)."""
     await _handle(client, schedule_id).pause(note=note)
 
 

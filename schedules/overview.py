@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from temporalio.client import Client, ScheduleActionExecutionStartWorkflow, ScheduleDescription
 from temporalio.service import RPCError, RPCStatusCode
 
+from schedules.apply import describe_or_none
 from schedules.declared import ScheduleEntry, declared_schedules
-from schedules.sync import describe_or_none
 from schedules.words import duration_in_words, spec_in_words
 
 

@@ -9,6 +9,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from poradnia.contracts import SendOutboxInput, SendSummary
+    from workflows.steps import Steps
 
 # A mail server that refuses us (connection refused, timeouts, 421, a refused sender, login or relaying)
 # fails the attempt and is retried with backoff; 30 attempts capped at 60 s apart outlast an outage of
@@ -21,9 +22,9 @@ SMTP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), backoff_coeffici
 SEND_HEARTBEAT = timedelta(seconds=60)
 
 
-async def send_emails(*kinds: str) -> SendSummary:
+async def send_emails(steps: Steps, *kinds: str) -> SendSummary:
     """Send the pending outbox rows of these kinds (this run's, plus any an earlier run left pending)."""
-    return await workflow.execute_activity(
+    return await steps.activity(
         "send_outbox", SendOutboxInput(kinds=list(kinds)), result_type=SendSummary,
         start_to_close_timeout=timedelta(hours=1), heartbeat_timeout=SEND_HEARTBEAT, retry_policy=SMTP_RETRY,
     )

@@ -8,10 +8,11 @@ traceback when Temporal is down), one way to run an async body from Django's syn
 
 Without ``--inline`` the job's workflow is started by its type name on the configured task queue
 (the same code path as the schedule, visible in the Web UI) as ``<job id>-manual-<UTC time>``; the
-command waits for it and prints its result as JSON. With ``--inline`` (jobs that have it) the same
-domain services run in this process, recorded in the job history like the workflow's run, and print
-the same JSON: for when Temporal is down or for a quick check on a laptop. Running either while a
-scheduled run is in progress is safe: the jobs' writes are idempotent and guarded by unique constraints.
+command waits for it and prints its result as JSON. With ``--inline`` (jobs that have it) the workflow's
+own flow runs in this process, calling the same activities once each (activities/inline.py), recorded in
+the job history like the workflow's run, and prints the same JSON: for when Temporal is down or for a
+quick check on a laptop. Running either while a scheduled run is in progress is safe: the jobs' writes
+are idempotent and guarded by unique constraints.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from temporalio.client import Client
+from temporalio.exceptions import ActivityError
 
 from poradnia import temporal
-from poradnia.contracts import InvalidTimestamp, Job, RunStatus, first_line, parse_aware
-from poradnia.monitoring.runs import run_inline
+from poradnia.contracts import InvalidTimestamp, Job, first_line, parse_aware
 
 CONNECT_TIMEOUT_S = 15
 
@@ -80,12 +81,12 @@ class JobCommand(TemporalCommand, ABC):
         """The workflow's input dataclass from the command's options."""
 
     def run_inline(self, job_input: Any, *, workflow_id: str, run_id: str) -> Any:
-        """Run the job in this process (the same domain services); returns the workflow's result dataclass."""
-        raise NotImplementedError
+        """Run the job's workflow flow in this process (``activities.inline.run_inline``); returns its result.
 
-    def status_of(self, result: Any) -> str:
-        """The run's JobRun status, as the workflow derives it."""
-        return RunStatus.SUCCESS
+        Defined by the commands of jobs with ``--inline``: as entry points they may import the flow and the
+        activities, which this app may not.
+        """
+        raise NotImplementedError
 
     def check_result(self, result: Any) -> None:
         """Raise CommandError for a result that must make the command fail (exit 1)."""
@@ -101,7 +102,11 @@ class JobCommand(TemporalCommand, ABC):
         job_input = self.job_input(**options)
         workflow_id = workflow_id or manual_workflow_id(self.job)
         if inline:
-            result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+            try:
+                result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
+            except ActivityError as exc:  # one line naming the step; the run is recorded in the job history
+                raise CommandError(f"{self.job.id} --inline: step {exc.activity_type} failed: "
+                                   f"{first_line(exc.cause or exc)}") from None
         else:
             result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
@@ -127,12 +132,3 @@ class TimedJobCommand(JobCommand):
             except InvalidTimestamp as exc:
                 raise CommandError(str(exc)) from None
         return self.job.input_type(now=now)
-
-    def run_inline(self, job_input: Any, *, workflow_id: str, run_id: str) -> Any:
-        now = parse_aware(job_input.now, "--now") if job_input.now else datetime.now(UTC)
-        return run_inline(job=self.job.id, workflow_id=workflow_id, run_id=run_id,
-                          body=lambda: self.run_at(now), status_of=self.status_of)
-
-    @abstractmethod
-    def run_at(self, now: datetime) -> Any:
-        """The job's domain work as of ``now``; returns the workflow's result dataclass."""

@@ -2,37 +2,29 @@
 
 * ``court_selection`` picks the courts and reads the run's knobs from settings;
 * ``run_court`` fetches, parses and writes one court, keeps its page stats (row count, dates covered,
-  bytes; drift alerts) and counts
-  its metrics; it raises FetchError / ParseError and the caller decides what is retried;
-* ``run_courts_inline`` is the whole run in this process, one court after another, recorded in the
-  job history like the workflow's run (same JobRun row, page stats, alerts and result).
+  bytes; drift alerts) through the ``PageLog`` it is given and counts its metrics; it raises
+  FetchError / ParseError and the caller decides what is retried.
+
+The run's order (select, each court, send, record) is the workflow's flow, ``court_session_run`` in
+workflows/court_sessions.py, which ``--inline`` runs too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from django.conf import settings
 
 from poradnia.contracts import (
-    COURT_SESSIONS,
-    CourtError,
     CourtRef,
     CourtSelection,
-    CourtSessionSyncInput,
-    CourtSessionSyncResult,
     CourtSyncSummary,
-    EmailKind,
-    finish_court_run,
 )
 from poradnia.metrics import count
-from poradnia.monitoring.mail import send_and_watch
-from poradnia.monitoring.models import CourtPageStat
-from poradnia.monitoring.runs import page_drifted, record_court_page, run_inline
-from poradnia.outbox.services import TemporaryEmailError
 
 from .fetcher import FetchError
 from .models import Court, CourtSessionChange
@@ -40,6 +32,20 @@ from .parser import ParseError
 from .sync import PageCoverage, fetch_court, selected_courts, sync_court_rows, tracked_cases
 
 log = logging.getLogger(__name__)
+
+
+class PageLog(Protocol):
+    """Where a court run keeps its page's stats (row count, dates, bytes; the drift and unreadable-row alerts).
+
+    The caller passes it in (poradnia.monitoring.pagestats.CourtPageLog): monitoring reads the court app for
+    its parser monitor, so the court app must not import monitoring back.
+    """
+
+    def drifted(self, court: Court, run_id: str, rows_seen: int) -> bool:
+        """Whether ``rows_seen`` trips the drift alert against the court's last good page."""
+
+    def record(self, *, court: Court, run_id: str, now: datetime, ok: bool, **stats: Any) -> Sequence[Any]:
+        """Keep the page's stats and raise or resolve its alerts; returns the alerts raised (``.new``: first time)."""
 
 # Error types as they appear in the workflow result and the Web UI.
 FETCH_ERROR_TYPES = {
@@ -77,6 +83,7 @@ def court_selection(court_ids: list[int] | None = None, parser_key: str | None =
 def run_court(
     court: Court,
     *,
+    pages: PageLog,
     dry_run: bool,
     run_id: str,
     workflow_id: str = "",
@@ -105,11 +112,10 @@ def run_court(
     except ParseError as exc:
         count("poradnia_parse_errors", 1, labels)
         if not dry_run:
-            record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=False,
-                              error=str(exc), alert_parse=False)
+            pages.record(court=court, run_id=run_id, now=now, ok=False, error=str(exc), alert_parse=False)
         raise
     parsed, first, last = page.parsed, page.first_date, page.last_date
-    complete = not parsed.truncated and not page_drifted(court, run_id, parsed.rows_seen)
+    complete = not parsed.truncated and not pages.drifted(court, run_id, parsed.rows_seen)
     if not complete:
         log.warning("court %s: page cut short or drifted (%d rows): no hearing is marked not listed",
                     court.parser_key, parsed.rows_seen)
@@ -129,10 +135,10 @@ def run_court(
     if not dry_run:
         count("poradnia_sessions_created", summary.sessions_created, labels)
         count("poradnia_sessions_updated", summary.sessions_updated, labels)
-        raised = record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=True,
-                                   rows_seen=summary.rows_seen, tracked_rows=summary.tracked_rows,
-                                   bad_rows=summary.bad_rows, unreadable=summary.unreadable, first_date=first,
-                                   last_date=last, bytes_fetched=page.bytes_fetched)
+        raised = pages.record(court=court, run_id=run_id, now=now, ok=True, rows_seen=summary.rows_seen,
+                              tracked_rows=summary.tracked_rows, bad_rows=summary.bad_rows,
+                              unreadable=summary.unreadable, first_date=first, last_date=last,
+                              bytes_fetched=page.bytes_fetched)
         count("poradnia_alerts_raised", sum(r.new for r in raised))
     return summary
 
@@ -161,28 +167,3 @@ def _count_from_history(summary: CourtSyncSummary, court: Court, workflow_id: st
         if missing > 0:
             setattr(summary, field, recorded)
             summary.sessions_unchanged = max(0, summary.sessions_unchanged - missing)
-
-
-def run_courts_inline(job: CourtSessionSyncInput, *, workflow_id: str, run_id: str) -> CourtSessionSyncResult:
-    """The workflow's run in this process, one court after another: the same writes, history and result."""
-
-    def body() -> CourtSessionSyncResult:
-        selection = selected_courts(job.court_ids, job.parser_key)
-        result = CourtSessionSyncResult(courts_total=len(selection), dry_run=job.dry_run)
-        if not selection:
-            return result
-        for court in selection:
-            try:
-                result.courts.append(run_court(court, dry_run=job.dry_run, run_id=run_id, workflow_id=workflow_id))
-            except (FetchError, ParseError) as exc:
-                result.errors.append(CourtError(court=court.parser_key, type=error_type(exc), message=str(exc)))
-        if not job.dry_run:
-            try:  # with the drift alerts the courts raised, as the workflow's sending step
-                sent = send_and_watch(kinds=[EmailKind.COURT_SESSION, EmailKind.ALERT])
-                result.emails_sent, result.emails_failed = sent.sent, sent.failed
-            except TemporaryEmailError as exc:  # rows stay pending: the next run sends them
-                result.errors.append(CourtError(court="outbox", type=type(exc).__name__, message=str(exc)))
-        return finish_court_run(result)
-
-    return run_inline(job=COURT_SESSIONS.id, workflow_id=workflow_id, run_id=run_id, body=body,
-                      status_of=lambda r: r.status, alert=not job.dry_run)

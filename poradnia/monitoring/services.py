@@ -16,7 +16,7 @@ from poradnia.metrics import count
 
 from .alerts import Raised
 from .models import CourtPageStat, HealthCheck
-from .runs import record_court_page
+from .pagestats import record_court_page
 
 
 def check_court_page(court_id: int, *, run_id: str, now: datetime, last_attempt: bool) -> CourtCheck:

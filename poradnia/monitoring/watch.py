@@ -275,7 +275,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
             states.append(f"{s.schedule_id} missing")
             result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
                 f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
-                "has none: its job never runs. Run: python manage.py sync_schedules"),
+                "has none: its job never runs. Run: python manage.py apply_schedules"),
                 kind=AlertKind.SCHEDULE_MISSING, facts={"schedule": s.schedule_id}))
             continue
         if s.paused:

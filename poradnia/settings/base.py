@@ -1,7 +1,7 @@
 """Settings shared by every Poradnia process; never selected directly (use ``dev`` or ``prod``).
 
-Everything that differs between a laptop, CI and production comes from the environment (README
-"Configuration"). The values here are the production-safe ones: DEBUG off, HTTPS enforced, court pages
+Everything that differs between a laptop, CI and production comes from the environment
+(docs/configuration.md). The values here are the production-safe ones: DEBUG off, HTTPS enforced, court pages
 only from the allowed hosts. ``dev`` relaxes them for a laptop; ``prod`` adds the checks a deployment
 must pass. The settings only read raw values: what needs a domain module to validate
 (PAYLOAD_ENCRYPTION_KEYS, the published local-dev secrets) is checked by ``poradnia.apps`` when Django
@@ -115,7 +115,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")  # prod refuses to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
-# Production hardening (README "Deploying"): on by default, so that `manage.py check --deploy` is
+# Production hardening (docs/deploying.md): on by default, so that `manage.py check --deploy` is
 # clean; each can be turned off for a local stack without TLS (dev.py does).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
@@ -234,7 +234,7 @@ TEMPORAL_UI_URL = env.str("TEMPORAL_UI_URL", default="http://localhost:8233")
 WORKER_MAX_CONCURRENT_ACTIVITIES = env.int("WORKER_MAX_CONCURRENT_ACTIVITIES", default=8)
 WORKER_GRACEFUL_SHUTDOWN_S = env.float("WORKER_GRACEFUL_SHUTDOWN_S", default=30.0)
 # Sync the declared schedules (schedules/declared.py) to Temporal when the worker starts.
-WORKER_SYNC_SCHEDULES = env.bool("WORKER_SYNC_SCHEDULES", default=False)
+WORKER_APPLY_SCHEDULES = env.bool("WORKER_APPLY_SCHEDULES", default=False)
 # Payload encryption (poradnia/codec.py): "k2:<base64 32 bytes>,k1:<base64>", the first encrypts, all decrypt.
 # Read raw here; poradnia.apps parses it at start, so a malformed key stops every process naming the key id.
 PAYLOAD_ENCRYPTION_KEYS = env.str("PAYLOAD_ENCRYPTION_KEYS", default="")

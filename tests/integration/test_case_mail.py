@@ -28,9 +28,10 @@ from poradnia.judgements.models import Court, CourtCase
 from poradnia.judgements.parser import SessionRow
 from poradnia.judgements.sync import EMAIL_KIND, sync_court_rows
 from poradnia.monitoring.alerts import ALERT_KIND, raise_alert
+from poradnia.monitoring.history import record_end
 from poradnia.monitoring.mail import MAIL_DOWN_KEY, send_and_watch
 from poradnia.monitoring.models import Alert, CourtPageStat
-from poradnia.monitoring.runs import record_court_page, record_end
+from poradnia.monitoring.pagestats import record_court_page
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import RelayUnavailable, TemporaryEmailError, enqueue, send_pending
 from poradnia.users.models import User

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from temporalio.testing import ActivityEnvironment
 
-from activities.reminders import QueueEventRemindersInput, queue_event_reminders_activity
+from activities.reminders import QueueEventRemindersInput
+from activities.reminders import queue_event_reminders as queue_event_reminders_activity
 from devtools.benchdata import create_reminder_dataset
 from poradnia.cases.models import Case
 from poradnia.events.models import Event, Reminder

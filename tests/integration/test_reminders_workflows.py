@@ -25,6 +25,7 @@ from poradnia.cases.models import Case
 from poradnia.events.models import Event, Reminder
 from poradnia.monitoring.models import JobRun
 from poradnia.outbox.models import OutboxEmail
+from poradnia.outbox.services import enqueue
 from poradnia.users.models import User
 from tests.support.dbthread import in_db_thread
 from workflows.reminders import (
@@ -252,3 +253,33 @@ def test_command_without_temporal_says_how_to_run_inline(settings) -> None:
     settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"
     with pytest.raises(CommandError, match="cannot connect to Temporal.*--inline"):
         call_command("clear_sessions_job", stdout=StringIO())
+
+
+def test_inline_leaves_an_email_waiting_for_its_time_in_the_outbox(mailoutbox: list) -> None:
+    """A reminder deferred by an earlier run (a 4xx for its recipient) waits: the inline run sends the rest and
+    succeeds, and the waiting row stays for the run after its time (a workflow's send step would come back for it)."""
+    two_lawyers_three_events()
+    enqueue(key="event_reminder:earlier", kind="event_reminder", to="busy@example.org", subject="s", body="b")
+    OutboxEmail.objects.filter(key="event_reminder:earlier").update(
+        attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=10))
+
+    done = run_command("send_event_reminders", "--inline", "--now", NOW.isoformat())
+
+    assert (done["sent"], done["emails_sent"], done["emails_failed"]) == (4, 4, 0)
+    assert len(mailoutbox) == 4
+    waiting = OutboxEmail.objects.get(key="event_reminder:earlier")
+    assert waiting.status == OutboxEmail.Status.PENDING and waiting.attempts == 1
+    assert JobRun.objects.get().status == "completed_success"
+
+
+def test_inline_with_the_mail_server_down_fails_in_one_line_and_keeps_the_run(settings) -> None:
+    two_lawyers_three_events()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens: connection refused
+
+    with pytest.raises(CommandError, match=r"event-reminders --inline: step send_outbox failed: "):
+        run_command("send_event_reminders", "--inline", "--now", NOW.isoformat())
+
+    run = JobRun.objects.get()
+    assert (run.job, run.status) == ("event-reminders", "failed") and "ActivityError" in run.error
+    assert OutboxEmail.objects.filter(status=OutboxEmail.Status.PENDING).count() == 4  # queued, sent by a later run

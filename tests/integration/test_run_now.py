@@ -10,7 +10,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
 from poradnia.contracts import WARSAW
-from poradnia.jobs.runs import RunForm, find_job
+from poradnia.jobs.run_now import RunForm, find_job
 
 PAGE = "/admin/jobs/"
 

@@ -29,8 +29,8 @@ from temporalio.client import (
 from activities.health import HealthCheckResult
 from devtools.devserver import TemporalDevServer
 from schedules import declared
+from schedules.apply import apply_schedules, describe_or_none
 from schedules.declared import SCHEDULES, at
-from schedules.sync import describe_or_none, sync_schedules
 from tests.support.schedulesupport import EVERY, EXPECTED, R, connect_to, describe, temporal_cli, wait_until
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -45,7 +45,7 @@ def outcomes(lines) -> dict[str, str]:
 
 
 async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_client: Client, task_queue: str) -> None:
-    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "created")
+    assert outcomes(await apply_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "created")
 
     for schedule_id, (workflow, calendar, catchup) in EXPECTED.items():
         found = await describe(ns_client, schedule_id)
@@ -61,17 +61,17 @@ async def test_sync_creates_the_declared_schedules_then_changes_nothing(ns_clien
                                       .description}
         assert not found.schedule.state.paused
 
-    again = await sync_schedules(ns_client, task_queue=task_queue)
+    again = await apply_schedules(ns_client, task_queue=task_queue)
     assert [str(line) for line in again] == [f"{i}: unchanged" for i in EXPECTED]
 
 
 async def test_dry_run_reports_and_changes_nothing(ns_client: Client, task_queue: str) -> None:
-    lines = await sync_schedules(ns_client, task_queue=task_queue, dry_run=True)
+    lines = await apply_schedules(ns_client, task_queue=task_queue, dry_run=True)
     assert outcomes(lines) == dict.fromkeys(EXPECTED, "would create")
     assert [s.id async for s in await ns_client.list_schedules()] == []
 
-    await sync_schedules(ns_client, task_queue=task_queue)
-    lines = await sync_schedules(ns_client, task_queue="another-queue", dry_run=True)
+    await apply_schedules(ns_client, task_queue=task_queue)
+    lines = await apply_schedules(ns_client, task_queue="another-queue", dry_run=True)
     assert {str(line) for line in lines} == {f"{i}: would update (task queue)" for i in EXPECTED}
     assert (await describe(ns_client, "health-check")).schedule.action.task_queue == task_queue
 
@@ -80,11 +80,11 @@ async def test_operator_pause_survives_sync_and_a_spec_change(
     ns_client: Client, temporal_server: TemporalDevServer, schedule_namespace: str, monkeypatch: pytest.MonkeyPatch,
     task_queue: str,
 ) -> None:
-    await sync_schedules(ns_client, task_queue=task_queue)
+    await apply_schedules(ns_client, task_queue=task_queue)
     temporal_cli(temporal_server, schedule_namespace, "schedule", "toggle", "--schedule-id", "court-session-parser",
                  "--pause", "--reason", "eWokanda maintenance until Monday")
 
-    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await apply_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
     state = (await describe(ns_client, "court-session-parser")).schedule.state
     assert state.paused and state.note == "eWokanda maintenance until Monday"
 
@@ -92,7 +92,7 @@ async def test_operator_pause_survives_sync_and_a_spec_change(
     changed = {"court-session-parser": {"calendar": at(22, 40)},
                "event-reminders": {"catchup_window": timedelta(hours=6)}}
     monkeypatch.setattr(declared, "SCHEDULES", [dataclasses.replace(e, **changed.get(e.id, {})) for e in SCHEDULES])
-    lines = {line.schedule_id: str(line) for line in await sync_schedules(ns_client, task_queue=task_queue)}
+    lines = {line.schedule_id: str(line) for line in await apply_schedules(ns_client, task_queue=task_queue)}
     assert lines["court-session-parser"] == "court-session-parser: updated (spec)"
     assert lines["event-reminders"] == "event-reminders: updated (policy)"
     assert lines["health-check"] == "health-check: unchanged"
@@ -105,7 +105,7 @@ async def test_operator_pause_survives_sync_and_a_spec_change(
     assert {t.astimezone(WARSAW).strftime("%H:%M") for t in parser.info.next_action_times} == {"22:40"}
     reminders = await describe(ns_client, "event-reminders")
     assert reminders.schedule.policy.catchup_window == timedelta(hours=6) and not reminders.schedule.state.paused
-    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await apply_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,7 +114,7 @@ async def test_cli_trigger_runs_the_health_check(
 ) -> None:
     from worker import DjangoActivityExecutor, build_worker
 
-    await sync_schedules(ns_client, task_queue=task_queue)
+    await apply_schedules(ns_client, task_queue=task_queue)
     with DjangoActivityExecutor(max_workers=4) as pool:
         async with build_worker(ns_client, task_queue, pool):
             temporal_cli(temporal_server, schedule_namespace, "schedule", "trigger", "--schedule-id", "health-check")
@@ -137,7 +137,7 @@ def run(coro):
 
 
 def test_backfill_of_three_days_honours_skip(temporal_server: TemporalDevServer, schedule_namespace: str) -> None:
-    call_command("sync_schedules", stdout=StringIO())
+    call_command("apply_schedules", stdout=StringIO())
     out = StringIO()
     # No worker: the first backfilled run stays running, so with SKIP the other two are skipped.
     call_command("schedules", "backfill", "court-session-parser", "--start", "2025-01-01T00:00",
@@ -186,16 +186,16 @@ def test_prune_deletes_only_our_undeclared_schedules(temporal_server: TemporalDe
         client = client or await connect_to(temporal_server, schedule_namespace)
         return {s.id async for s in await client.list_schedules()}
 
-    call_command("sync_schedules", stdout=StringIO())
+    call_command("apply_schedules", stdout=StringIO())
     run(create_extra())
 
     out = StringIO()
-    call_command("sync_schedules", "--prune", "--dry-run", stdout=out)
+    call_command("apply_schedules", "--prune", "--dry-run", stdout=out)
     assert out.getvalue().splitlines() == [f"{i}: unchanged" for i in EXPECTED] + ["retired-job: would delete"]
     assert {"retired-job", "someone-elses-report"} <= run(listed())
 
     out = StringIO()
-    call_command("sync_schedules", "--prune", stdout=out)
+    call_command("apply_schedules", "--prune", stdout=out)
     assert out.getvalue().splitlines()[-1] == "retired-job: deleted"
     assert "someone-elses-report" not in out.getvalue()
 
@@ -206,7 +206,7 @@ def test_prune_deletes_only_our_undeclared_schedules(temporal_server: TemporalDe
 
     assert run(remaining()) == {"someone-elses-report", *EXPECTED}
     out = StringIO()
-    call_command("sync_schedules", "--prune", stdout=out)
+    call_command("apply_schedules", "--prune", stdout=out)
     assert out.getvalue().splitlines() == [f"{i}: unchanged" for i in EXPECTED]
 
 
@@ -221,7 +221,7 @@ def _timestamp(moment: datetime) -> Timestamp:
                          ids=["spring-forward", "fall-back"])
 async def test_daily_jobs_run_once_per_local_day_across_dst(ns_client: Client, task_queue: str, first_day: date,
                                                             last_day: date) -> None:
-    await sync_schedules(ns_client, task_queue=task_queue)
+    await apply_schedules(ns_client, task_queue=task_queue)
     # The start is exclusive: begin a minute before the first local midnight so 00:00 on day one counts.
     window_start = datetime.combine(first_day, datetime.min.time(), WARSAW) - timedelta(minutes=1)
     window_end = datetime.combine(last_day, datetime.max.time(), WARSAW)
@@ -247,7 +247,7 @@ async def test_daily_jobs_run_once_per_local_day_across_dst(ns_client: Client, t
 def test_schedules_command_pause_unpause_trigger_describe(
     temporal_server: TemporalDevServer, schedule_namespace: str
 ) -> None:
-    call_command("sync_schedules", stdout=StringIO())
+    call_command("apply_schedules", stdout=StringIO())
 
     def command(*args: str) -> str:
         out = StringIO()
@@ -290,7 +290,7 @@ def test_schedules_command_pause_unpause_trigger_describe(
 def test_worker_syncs_schedules_at_start(worker_process, test_database_url: str, temporal_server: TemporalDevServer,
                                          schedule_namespace: str, task_queue: str) -> None:
     proc = worker_process(test_database_url, env={"TEMPORAL_NAMESPACE": schedule_namespace,
-                                                  "WORKER_SYNC_SCHEDULES": "true"})
+                                                  "WORKER_APPLY_SCHEDULES": "true"})
     log = proc.output()
     for schedule_id in EXPECTED:
         assert f"schedule {schedule_id}: created" in log
@@ -304,9 +304,9 @@ def test_worker_syncs_schedules_at_start(worker_process, test_database_url: str,
 
 
 async def test_two_syncs_racing_create_each_schedule_once(ns_client: Client, task_queue: str) -> None:
-    # Two workers started together with --sync-schedules: the loser of each create compares instead of failing.
-    first, second = await asyncio.gather(sync_schedules(ns_client, task_queue=task_queue),
-                                         sync_schedules(ns_client, task_queue=task_queue))
+    # Two workers started together with --apply-schedules: the loser of each create compares instead of failing.
+    first, second = await asyncio.gather(apply_schedules(ns_client, task_queue=task_queue),
+                                         apply_schedules(ns_client, task_queue=task_queue))
     for schedule_id in EXPECTED:
         assert sorted([outcomes(first)[schedule_id], outcomes(second)[schedule_id]]) == ["created", "unchanged"]
-    assert outcomes(await sync_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")
+    assert outcomes(await apply_schedules(ns_client, task_queue=task_queue)) == dict.fromkeys(EXPECTED, "unchanged")

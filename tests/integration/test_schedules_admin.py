@@ -11,7 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client as DjangoClient
 
 from devtools.devserver import TemporalDevServer, free_port
-from schedules.sync import sync_schedules
+from schedules.apply import apply_schedules
 from tests.support.schedulesupport import connect_to, describe, server_state, wait_until
 
 PAGE = "/admin/jobs/"
@@ -29,7 +29,7 @@ def synced(temporal_server: TemporalDevServer, schedule_namespace: str, task_que
     """The namespace with the declared schedules in it."""
 
     async def sync() -> None:
-        await sync_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
+        await apply_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
 
     asyncio.run(sync())
     return schedule_namespace

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from devtools.devserver import TemporalDevServer
-from schedules.sync import sync_schedules
+from schedules.apply import apply_schedules
 from tests.support.browser import CHROMEDRIVER, chromium, require_chromium
 from tests.support.schedulesupport import connect_to, server_state
 
@@ -48,7 +48,7 @@ def test_operator_pauses_and_unpauses_in_the_browser(
     from selenium.webdriver.support.ui import WebDriverWait
 
     async def sync() -> None:
-        await sync_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
+        await apply_schedules(await connect_to(temporal_server, schedule_namespace), task_queue=task_queue)
 
     asyncio.run(sync())
     django_user_model.objects.create_superuser("operator", "operator@example.org", "operator-pass-1")

@@ -25,7 +25,7 @@ from poradnia.monitoring.models import Alert, WatchCheck, WebhookDelivery
 from poradnia.monitoring.watch import MAIL_ALERT_KEY, run_round
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import TemporaryEmailError, enqueue, send_pending
-from schedules.sync import sync_schedules
+from schedules.apply import apply_schedules
 from tests.support.dbthread import in_db_thread
 from tests.support.schedulesupport import app_namespace, connect_to, temporal_cli
 from tests.support.watching import Receiver
@@ -41,7 +41,7 @@ async def test_schedule_paused_with_the_cli_raises_one_alert_naming_the_note(
     settings.ADMINS = [("Ops", "ops@example.org")]
     with app_namespace(temporal_server, settings, task_queue) as namespace:
         client = await connect_to(temporal_server, namespace)
-        await sync_schedules(client, task_queue=task_queue)
+        await apply_schedules(client, task_queue=task_queue)
         ids = ["court-session-parser", "event-reminders"]
         temporal_cli(temporal_server, namespace, "schedule", "toggle", "--schedule-id", "court-session-parser",
                      "--pause", "--reason", NOTE)

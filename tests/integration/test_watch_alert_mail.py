@@ -89,7 +89,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
     assert ("Kolejka e-maili: oczekujących 1, w tym dłużej niż 30 min: 1; odrzuconych w ostatniej godzinie: 0; "
             "najstarszy czeka od ") in mails["[Poradnia błąd] E-maile nie są wysyłane"]
     assert "ostatni błąd: 451 4.3.0 Try later." in mails["[Poradnia błąd] E-maile nie są wysyłane"]
-    assert "Uruchom: python manage.py sync_schedules" in mails[
+    assert "Uruchom: python manage.py apply_schedules" in mails[
         "[Poradnia błąd] Harmonogramu retention nie ma w Temporalu"]
     webhook = mails["[Poradnia ostrzeżenie] Webhook alertów (hooks.example.org) nie przyjmuje wiadomości"]
     assert "odrzuconych od ostatniej przyjętej: 1" in webhook and "ostatni błąd: HTTP 410." in webhook

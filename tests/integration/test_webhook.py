@@ -11,9 +11,9 @@ from django.utils import timezone
 from devtools.smtp import SmtpReceiver
 from poradnia.contracts import EmailKind
 from poradnia.monitoring.alerts import raise_alert
+from poradnia.monitoring.history import record_end
 from poradnia.monitoring.mail import send_and_watch
 from poradnia.monitoring.models import WebhookDelivery
-from poradnia.monitoring.runs import record_end
 from poradnia.monitoring.webhook import backoff, deliver_pending
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.services import TemporaryEmailError

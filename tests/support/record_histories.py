@@ -2,7 +2,7 @@
 
 Runs one real execution of every workflow kind (a headless dev server, an in-process worker, a temp
 SQLite database, the eWokanda stand-in) and writes each history as JSON to tests/histories/. Re-record
-after an intentional, versioned change to a workflow; see the README's "Changing a workflow safely".
+after an intentional, versioned change to a workflow; see "Changing a workflow safely" in docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
 """The dependency direction, checked by walking every import (ast) of every .py file in the repository.
 
-    worker.py, bench/, devtools/, tests/ -> workflows/, activities/ -> poradnia/ apps -> schedules/
-        -> poradnia.contracts
+    worker.py, bench/, devtools/, tests/, management commands -> workflows/, activities/ -> poradnia/ apps
+        -> schedules/ -> poradnia.contracts
 
 Workflows and schedules/ import only poradnia.contracts, temporalio and the standard library (workflows
 run in the sandbox; both import without Django: the callers pass schedules/ the settings it needs); the
-apps never import a layer above them. The last tests check the same at run time, in fresh interpreters.
+apps never import a layer above them, except their management commands, which are entry points like
+worker.py (``--inline`` runs a workflow's flow with the activities). No two apps import each other, even
+through others: an app that needs one above it gets what it needs passed in. The last tests check the
+same at run time, in fresh interpreters.
 """
 
 from __future__ import annotations
@@ -34,11 +37,17 @@ class Rule:
     forbidden: tuple[str, ...] = ()
     allowed: tuple[str, ...] | None = None
     exact: bool = False
+    except_commands: bool = False  # management commands are entry points: the rule does not bind them
+
+
+def is_command(module: str) -> bool:
+    return ".management.commands." in module + "."
 
 
 RULES: list[Rule] = [
-    Rule(("poradnia",), "the Django apps are below workflows, activities and the tooling",
-         forbidden=("workflows", "activities", *TOP_LAYERS)),
+    Rule(("poradnia",), "the Django apps are below workflows and activities (their commands aside)",
+         forbidden=("workflows", "activities"), except_commands=True),
+    Rule(("poradnia",), "the Django apps and their commands are below the tooling", forbidden=TOP_LAYERS),
     Rule(("activities",), "activities are called by workflows, not the other way",
          forbidden=("workflows", *TOP_LAYERS)),
     Rule(("workflows",), "workflows run in the sandbox and import without Django",
@@ -96,7 +105,8 @@ def violations(rules: list[Rule]) -> list[str]:
     for path in python_files():
         module = module_name(path)
         applicable = [r for r in rules
-                      if any(module == i if r.exact else within(module, i) for i in r.importers)]
+                      if any(module == i if r.exact else within(module, i) for i in r.importers)
+                      and not (r.except_commands and is_command(module))]
         for line, target in (imports_of(path) if applicable else ()):
             for rule in applicable:
                 bad = any(within(target, f) for f in rule.forbidden) or (
@@ -118,6 +128,57 @@ def test_the_walker_sees_imports_in_functions_and_relative_ones(tmp_path: Path) 
     assert any("imports subprocess" in v for v in violations([rule]))
     relative = Rule(("tests.unit",), "example", forbidden=("tests.unit.test_layers",))
     assert violations([relative]) == []  # no test module imports another
+
+
+APPS = frozenset(p.name for p in (ROOT / "poradnia").iterdir() if (p / "apps.py").is_file())
+
+
+def app_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "poradnia" and parts[1] in APPS else None
+
+
+def app_imports() -> dict[str, dict[str, str]]:
+    """app -> {app it imports: the first such import}, management commands aside (entry points)."""
+    graph: dict[str, dict[str, str]] = {app: {} for app in APPS}
+    for path in python_files():
+        module = module_name(path)
+        source = app_of(module)
+        if source is None or is_command(module):
+            continue
+        for line, target in imports_of(path):
+            other = app_of(target)
+            if other is not None and other != source:
+                graph[source].setdefault(other, f"{path.relative_to(ROOT)}:{line} imports {target}")
+    return graph
+
+
+def cycles(graph: dict[str, dict[str, str]]) -> list[list[str]]:
+    """Each set of apps that reach one another (a strongly connected component of more than one), sorted."""
+    reach = {app: set(graph[app]) for app in graph}
+    changed = True
+    while changed:  # transitive closure: a handful of apps
+        changed = False
+        for app in reach:
+            more = set().union(*(reach[o] for o in reach[app])) - reach[app]
+            if more:
+                reach[app] |= more
+                changed = True
+    found = {frozenset(o for o in reach[app] if app in reach[o]) | {app} for app in reach if app in reach[app]}
+    return sorted(sorted(c) for c in found)
+
+
+def test_no_app_imports_another_in_a_circle() -> None:
+    graph = app_imports()
+    circles = cycles(graph)
+    assert circles == [], [(c, [graph[a][b] for a in c for b in c if b in graph[a]]) for c in circles]
+    assert graph["monitoring"].keys() >= {"judgements", "outbox"}  # the walker sees the apps' imports
+
+
+def test_the_cycle_finder_finds_direct_and_indirect_circles() -> None:
+    assert cycles({"a": {"b": ""}, "b": {"a": ""}, "c": {"a": ""}}) == [["a", "b"]]
+    assert cycles({"a": {"b": ""}, "b": {"c": ""}, "c": {"a": ""}, "d": {}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b": ""}, "b": {"c": ""}, "c": {}}) == []
 
 
 def fixtures_defined(path: Path) -> set[str]:

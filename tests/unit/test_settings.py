@@ -64,14 +64,29 @@ def test_debug_is_off_unless_the_dev_module_is_chosen() -> None:
 
 
 @pytest.mark.real_clock  # child processes
-def test_entry_points_default_to_prod_which_refuses_to_start_without_secret_key_and_hosts() -> None:
-    for entry in (["manage.py", "check"], ["worker.py"]):
-        done = run(entry, {})
-        assert done.returncode != 0 and "SECRET_KEY must be set" in done.stderr, done.stderr[-2000:]
-        assert "poradnia.settings.dev" in done.stderr  # the hint for a developer
-    done = run(["manage.py", "check"], {"SECRET_KEY": "x" * 60})
+def test_manage_py_in_a_checkout_runs_on_the_laptop_settings_with_nothing_set() -> None:
+    done = run(["manage.py", "check"], {})
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = run(["manage.py", "shell", "-c", "from django.conf import settings; print(settings.SETTINGS_MODULE)"], {})
+    assert done.returncode == 0 and done.stdout.split()[-1] == "poradnia.settings.dev", done.stderr[-2000:]
+
+
+@pytest.mark.real_clock  # child processes
+def test_the_worker_wsgi_and_image_default_to_prod_which_refuses_to_start_without_secret_key_and_hosts() -> None:
+    done = run(["worker.py"], {})
+    assert done.returncode != 0 and "SECRET_KEY must be set" in done.stderr, done.stderr[-2000:]
+    assert "poradnia.settings.dev" in done.stderr  # the hint for a developer
+    done = run(["-c", "import poradnia.wsgi"], {})
+    assert done.returncode != 0 and "SECRET_KEY must be set" in done.stderr, done.stderr[-2000:]
+    # The image pins production in its ENV: manage.py there (migrate, watch) runs on prod too.
+    env_block = (ROOT / "Dockerfile").read_text().split("\nENV ", 1)[1].split("\n\n", 1)[0]
+    assert "DJANGO_SETTINGS_MODULE=poradnia.settings.prod" in env_block
+    prod = {"DJANGO_SETTINGS_MODULE": "poradnia.settings.prod"}
+    done = run(["manage.py", "check"], prod)
+    assert done.returncode != 0 and "SECRET_KEY must be set" in done.stderr, done.stderr[-2000:]
+    done = run(["manage.py", "check"], {**prod, "SECRET_KEY": "x" * 60})
     assert done.returncode != 0 and "ALLOWED_HOSTS must be set" in done.stderr
-    done = run(["manage.py", "check"], {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "poradnia.example.org"})
+    done = run(["manage.py", "check"], {**prod, "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "poradnia.example.org"})
     assert done.returncode == 0, done.stderr
 
 

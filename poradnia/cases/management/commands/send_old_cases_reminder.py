@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
-from poradnia.contracts import OLD_CASES, OldCasesReminderResult, sending_status
+from poradnia.contracts import OLD_CASES, OldCasesReminderInput, OldCasesReminderResult
 from poradnia.jobs.command import TimedJobCommand
-from poradnia.monitoring.mail import send_and_watch
 
 
 class Command(TimedJobCommand):
@@ -15,11 +13,9 @@ class Command(TimedJobCommand):
     job = OLD_CASES
     result_type = OldCasesReminderResult
 
-    def status_of(self, result: OldCasesReminderResult) -> str:
-        return sending_status(result.failed)
+    def run_inline(self, job_input: OldCasesReminderInput, *, workflow_id: str, run_id: str) -> Any:
+        from activities.inline import run_inline
+        from workflows.reminders import old_cases_reminder_run
 
-    def run_at(self, now: datetime) -> OldCasesReminderResult:
-        queued = queue_old_cases_reminder(now)
-        summary = send_and_watch(kinds=[OLD_CASES_KIND])
-        return OldCasesReminderResult(now=now.isoformat(), month=queued.month, count=queued.count,
-                                      queued=queued.queued, sent=summary.sent, failed=summary.failed)
+        return run_inline(lambda steps: old_cases_reminder_run(steps, job_input), workflow_id=workflow_id,
+                          run_id=run_id)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from poradnia.contracts import EVENT_REMINDERS, EventRemindersResult, sending_status
-from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
+from poradnia.contracts import EVENT_REMINDERS, EventRemindersInput, EventRemindersResult
 from poradnia.jobs.command import TimedJobCommand
-from poradnia.monitoring.mail import send_and_watch
 
 
 class Command(TimedJobCommand):
@@ -15,12 +13,9 @@ class Command(TimedJobCommand):
     job = EVENT_REMINDERS
     result_type = EventRemindersResult
 
-    def status_of(self, result: EventRemindersResult) -> str:
-        return sending_status(result.emails_failed)
+    def run_inline(self, job_input: EventRemindersInput, *, workflow_id: str, run_id: str) -> Any:
+        from activities.inline import run_inline
+        from workflows.reminders import event_reminders_run
 
-    def run_at(self, now: datetime) -> EventRemindersResult:
-        queued = queue_event_reminders(now)
-        summary = send_and_watch(kinds=[REMINDER_KIND])
-        return EventRemindersResult(now=now.isoformat(), events=queued.events, sent=queued.sent,
-                                    skipped=queued.skipped, emails_sent=summary.sent,
-                                    emails_failed=summary.failed)
+        return run_inline(lambda steps: event_reminders_run(steps, job_input), workflow_id=workflow_id,
+                          run_id=run_id)

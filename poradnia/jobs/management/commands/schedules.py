@@ -117,7 +117,7 @@ def describe_lines(view: ScheduleView) -> list[str]:
     entry = view.entry
     lines = [f"{entry.id}: {entry.description}", f"  workflow     {entry.workflow} (workflow ids {entry.id}-<time>)"]
     if not view.exists:
-        return [*lines, "  state        missing on the server: run manage.py sync_schedules"]
+        return [*lines, "  state        missing on the server: run manage.py apply_schedules"]
     lines += [
         f"  state        {view.state}" + (f" - note: {view.note}" if view.note else ""),
         f"  when         {view.spec}",

@@ -1,8 +1,8 @@
 """Run the court-session parser now: on Temporal (default) or in-process (``--inline``).
 
-``--inline`` is the fallback for a legacy cron line: the same domain services
-(poradnia.judgements.services), one court after another, without Temporal, recorded in the job
-history with the same page stats and alerts. Running it while a scheduled run is in progress
+``--inline`` is the fallback for when Temporal is down: the workflow's own flow (``court_session_run``) in this
+process, its activities called once each, one court after another, recorded in the job history with the
+same page stats and alerts. Running it while a scheduled run is in progress
 creates no duplicates (unique constraints and conditional updates in poradnia.judgements.sync, not luck).
 """
 
@@ -14,7 +14,6 @@ from django.core.management.base import CommandError, CommandParser
 
 from poradnia.contracts import CLEAN_STATUSES, COURT_SESSIONS, CourtSessionSyncInput, CourtSessionSyncResult
 from poradnia.jobs.command import JobCommand
-from poradnia.judgements.services import run_courts_inline
 
 
 class Command(JobCommand):
@@ -34,7 +33,11 @@ class Command(JobCommand):
 
     def run_inline(self, job_input: CourtSessionSyncInput, *, workflow_id: str, run_id: str
                    ) -> CourtSessionSyncResult:
-        return run_courts_inline(job_input, workflow_id=workflow_id, run_id=run_id)
+        from activities.inline import run_inline
+        from workflows.court_sessions import court_session_run
+
+        return run_inline(lambda steps: court_session_run(steps, job_input), workflow_id=workflow_id,
+                          run_id=run_id)
 
     def check_result(self, result: CourtSessionSyncResult) -> None:
         if result.status not in CLEAN_STATUSES:

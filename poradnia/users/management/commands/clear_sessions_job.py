@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from poradnia.contracts import CLEAR_SESSIONS, ClearSessionsResult
+from poradnia.contracts import CLEAR_SESSIONS, ClearSessionsJobInput, ClearSessionsResult
 from poradnia.jobs.command import TimedJobCommand
-from poradnia.users.sessions import clear_expired_sessions
 
 
 class Command(TimedJobCommand):
@@ -14,5 +13,9 @@ class Command(TimedJobCommand):
     job = CLEAR_SESSIONS
     result_type = ClearSessionsResult
 
-    def run_at(self, now: datetime) -> ClearSessionsResult:
-        return ClearSessionsResult(now=now.isoformat(), deleted=clear_expired_sessions(now))
+    def run_inline(self, job_input: ClearSessionsJobInput, *, workflow_id: str, run_id: str) -> Any:
+        from activities.inline import run_inline
+        from workflows.reminders import clear_sessions_run
+
+        return run_inline(lambda steps: clear_sessions_run(steps, job_input), workflow_id=workflow_id,
+                          run_id=run_id)

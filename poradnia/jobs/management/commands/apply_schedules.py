@@ -1,4 +1,4 @@
-"""``manage.py sync_schedules [--dry-run] [--prune]``: make Temporal hold the schedules declared in code.
+"""``manage.py apply_schedules [--dry-run] [--prune]``: make Temporal hold the schedules declared in code.
 
 Safe to run on every deploy: operators' pauses and notes are kept, unchanged schedules are left
 alone, and ``--prune`` deletes only schedules marked as ours that the code no longer declares.
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import CommandParser
 
 from poradnia.jobs.command import TemporalCommand
-from schedules.sync import sync_schedules
+from schedules.apply import apply_schedules
 
 
 class Command(TemporalCommand):
@@ -26,7 +26,7 @@ class Command(TemporalCommand):
     def handle(self, *args: Any, dry_run: bool, prune: bool, **options: Any) -> None:
         async def run() -> None:
             client = await self.connect()
-            for line in await sync_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE, dry_run=dry_run,
+            for line in await apply_schedules(client, task_queue=settings.TEMPORAL_TASK_QUEUE, dry_run=dry_run,
                                                prune=prune):
                 self.stdout.write(str(line))
 

@@ -1,58 +1,23 @@
-"""Job-run history and the alerts that follow from a run's end or a court page's row count."""
+"""Court page stats: each court's row count, dates covered and bytes per run, and the alerts they raise
+(a page that cannot be parsed, a drop in rows (drift), a tracked hearing whose row cannot be read).
+
+The court-session run reaches this through ``CourtPageLog`` (poradnia.judgements.services.PageLog), which
+the activity passes in: the court run stays below monitoring, and monitoring (the parser monitor) reads the
+court app, never the other way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES, EmailKind, RunStatus, run_summary
 from poradnia.judgements.models import Court
 from poradnia.judgements.signatures import signature_key
-from poradnia.outbox.services import TemporaryEmailError
 
 from .alerts import AlertKind, Raised, raise_alert, resolve_alert
-from .mail import send_and_watch
-from .models import Alert, CourtPageStat, JobRun
-
-R = TypeVar("R")
-
-
-
-def record_start(*, job: str, workflow_id: str, run_id: str, started: datetime) -> JobRun:
-    run, _ = JobRun.objects.get_or_create(run_id=run_id, defaults={"job": job, "workflow_id": workflow_id,
-                                                                    "started": started})
-    return run
-
-
-def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, finished: datetime, status: str,
-               summary: dict[str, Any], error: str = "", alert: bool = True) -> list[Raised]:
-    """Close the run (idempotent: a run already closed is left alone) and raise or resolve its alert.
-
-    ``alert=False`` for runs whose findings raise their own alerts (the parser monitor) and dry runs.
-    """
-    with transaction.atomic():
-        run = record_start(job=job, workflow_id=workflow_id, run_id=run_id, started=started)
-        if run.finished is not None:
-            return []
-        JobRun.objects.filter(pk=run.pk).update(status=status, finished=finished, summary=summary, error=error)
-        key = f"job:{job}:failed"
-        if not alert:
-            return []
-        if status in ALERTING_STATUSES:
-            details = error or "\n".join(
-                f"{e.get('court')}: {e.get('type')}: {e.get('message')}" for e in summary.get("errors", []))
-            return [raise_alert(key, f"{job} run ended {status}", f"Run {workflow_id} / {run_id}\n{details}",
-                                now=finished, kind=AlertKind.JOB_FAILED,
-                                facts={"job": job, "status": status, "workflow_id": workflow_id, "run_id": run_id,
-                                       "details": details})]
-        if status in CLEAN_STATUSES:
-            resolve_alert(key, now=finished)
-        return []
+from .models import Alert, CourtPageStat
 
 
 def _previous_good(court: Court, run_id: str) -> CourtPageStat | None:
@@ -137,30 +102,12 @@ def _alert_unreadable_rows(court: Court, signatures: list[str], now: datetime) -
     return raised
 
 
-def run_inline(*, job: str, workflow_id: str, run_id: str, body: Callable[[], R],
-               status_of: Callable[[R], str] = lambda _: RunStatus.SUCCESS, alert: bool = True) -> R:
-    """An --inline run recorded as its workflow records itself (workflows/tracking.py): a JobRun row at the
-    start and end, the alert a bad end raises, and the alert e-mails sent; a failure is recorded and re-raised."""
-    started = timezone.now()
-    record_start(job=job, workflow_id=workflow_id, run_id=run_id, started=started)
-    try:
-        result = body()
-    except Exception as exc:
-        raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started,
-                            finished=timezone.now(), status=RunStatus.FAILED, summary={},
-                            error=f"{type(exc).__name__}: {exc}", alert=alert)
-        _send_alerts(raised)
-        raise
-    raised = record_end(job=job, workflow_id=workflow_id, run_id=run_id, started=started, finished=timezone.now(),
-                        status=status_of(result), summary=run_summary(result), alert=alert)
-    _send_alerts(raised)
-    return result
+class CourtPageLog:
+    """What the court-session run needs of monitoring: the drift check before it writes, the page's stats after."""
 
+    def drifted(self, court: Court, run_id: str, rows_seen: int) -> bool:
+        return page_drifted(court, run_id, rows_seen)
 
-def _send_alerts(raised: list[Raised]) -> None:
-    if not sum(r.emails_queued + r.webhooks_queued for r in raised):
-        return
-    try:
-        send_and_watch(kinds=[EmailKind.ALERT])
-    except TemporaryEmailError:  # the rows stay pending: the next run's sending step delivers them
-        pass
+    def record(self, *, court: Court, run_id: str, now: datetime, ok: bool, **stats: object) -> list[Raised]:
+        return record_court_page(court=court, run_id=run_id, source=CourtPageStat.Source.SYNC, now=now, ok=ok,
+                                 **stats)  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
 """Make the Temporal server hold the declared schedules, without undoing what operators did there.
 
 django-celery-beat restored the code's schedule over an admin's change on every restart; here a
-sync only touches what the code declares (action, spec, policies) and keeps each schedule's state:
-a paused schedule stays paused with its note, through any number of syncs and deploys. Updating a
+applying only touches what the code declares (action, spec, policies) and keeps each schedule's state:
+a paused schedule stays paused with its note, through any number of applies and deploys. Updating a
 schedule replaces its whole state, so the update is built from the server's current description
 (``handle.update``) with that description's state carried over.
 
@@ -33,7 +33,7 @@ from schedules.declared import MANAGED_BY, MANAGED_BY_KEY, ScheduleEntry, declar
 
 
 @dataclass(frozen=True)
-class SyncLine:
+class ApplyLine:
     """One schedule's outcome: created / updated / unchanged / would create / would update /
     deleted / would delete; ``detail`` names the parts that differed."""
 
@@ -45,18 +45,18 @@ class SyncLine:
         return f"{self.schedule_id}: {self.outcome}" + (f" ({self.detail})" if self.detail else "")
 
 
-async def sync_schedules(
+async def apply_schedules(
     client: Client,
     *,
     task_queue: str,
     dry_run: bool = False,
     prune: bool = False,
     entries: Iterable[ScheduleEntry] | None = None,
-) -> list[SyncLine]:
+) -> list[ApplyLine]:
     """Create missing schedules, update differing ones, optionally prune ours that are gone from the code.
     Every schedule starts its workflow on ``task_queue``."""
     entries = declared_schedules() if entries is None else list(entries)
-    lines = [await sync_one(client, entry, task_queue, dry_run=dry_run) for entry in entries]
+    lines = [await apply_one(client, entry, task_queue, dry_run=dry_run) for entry in entries]
     if prune:
         lines += await prune_undeclared(client, {entry.id for entry in entries}, dry_run=dry_run)
     return lines
@@ -72,26 +72,26 @@ async def describe_or_none(handle: ScheduleHandle) -> ScheduleDescription | None
         raise
 
 
-async def sync_one(client: Client, entry: ScheduleEntry, task_queue: str, *, dry_run: bool) -> SyncLine:
+async def apply_one(client: Client, entry: ScheduleEntry, task_queue: str, *, dry_run: bool) -> ApplyLine:
     desired = build_schedule(entry, task_queue)
     handle = client.get_schedule_handle(entry.id)
     described = await describe_or_none(handle)
     if described is None:
         if dry_run:
-            return SyncLine(entry.id, "would create")
+            return ApplyLine(entry.id, "would create")
         try:
             await client.create_schedule(entry.id, desired, memo=entry.memo())
-            return SyncLine(entry.id, "created")
+            return ApplyLine(entry.id, "created")
         except ScheduleAlreadyRunningError:
-            # Another worker starting with --sync-schedules created it a moment ago: compare with theirs.
+            # Another worker starting with --apply-schedules created it a moment ago: compare with theirs.
             described = await handle.describe()
 
     wanted = await normalise(client, desired)
     differences = wanted.differences(await normalise(client, described.schedule))
     if not differences:
-        return SyncLine(entry.id, "unchanged")
+        return ApplyLine(entry.id, "unchanged")
     if dry_run:
-        return SyncLine(entry.id, "would update", ", ".join(differences))
+        return ApplyLine(entry.id, "would update", ", ".join(differences))
 
     updated = False
 
@@ -106,7 +106,7 @@ async def sync_one(client: Client, entry: ScheduleEntry, task_queue: str, *, dry
         return ScheduleUpdate(schedule=dataclasses.replace(desired, state=current.state))
 
     await handle.update(updater)
-    return SyncLine(entry.id, "updated", ", ".join(differences)) if updated else SyncLine(entry.id, "unchanged")
+    return ApplyLine(entry.id, "updated", ", ".join(differences)) if updated else ApplyLine(entry.id, "unchanged")
 
 
 async def is_ours(description: ScheduleDescription) -> bool:
@@ -117,7 +117,7 @@ async def is_ours(description: ScheduleDescription) -> bool:
         return False
 
 
-async def prune_undeclared(client: Client, declared_ids: set[str], *, dry_run: bool) -> list[SyncLine]:
+async def prune_undeclared(client: Client, declared_ids: set[str], *, dry_run: bool) -> list[ApplyLine]:
     """Delete (or, with dry_run, report) our schedules that the code no longer declares."""
     listed = [schedule.id async for schedule in await client.list_schedules()]
     lines = []
@@ -128,8 +128,8 @@ async def prune_undeclared(client: Client, declared_ids: set[str], *, dry_run: b
         if description is None or not await is_ours(description):
             continue
         if dry_run:
-            lines.append(SyncLine(schedule_id, "would delete"))
+            lines.append(ApplyLine(schedule_id, "would delete"))
             continue
         await handle.delete()
-        lines.append(SyncLine(schedule_id, "deleted"))
+        lines.append(ApplyLine(schedule_id, "deleted"))
     return lines
