@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not any(line.startswith("real_clock:") for line in config.getini("markers")):  # pyproject registers it
+        config.addinivalue_line("markers", "real_clock: talks to a Temporal server or a child process")
     moment = config.getoption("clock")
     if moment is not None:
         # Started before collection: module-level constants built from "now" see the moved clock too.
