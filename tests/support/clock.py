@@ -69,6 +69,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock: moved to {moment.isoformat()} ({moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC), ticking"
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     moment = config.getoption("clock")
     for item in items:
