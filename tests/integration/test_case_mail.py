@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from devtools.smtp import Received, SmtpReceiver
 from devtools.synthetic import SyntheticRow, generate_page
@@ -229,7 +230,7 @@ def test_a_deferred_row_is_retried_with_its_stored_headers(smtp: SmtpReceiver, s
     settings.CASE_EMAIL_FROM = False
     settings.DEFAULT_FROM_EMAIL = "changed@elsewhere.example.org"
     smtp.handler.replies = {}
-    OutboxEmail.objects.update(next_attempt_at=NOW)  # the retry delay has passed
+    OutboxEmail.objects.update(next_attempt_at=timezone.now())  # the retry delay has passed
     assert send_pending().sent == 3
 
     received = {m.message["Message-ID"]: m for m in smtp.messages}
