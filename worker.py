@@ -23,9 +23,13 @@ from datetime import timedelta
 from typing import Any
 
 import django
+import django.core.exceptions
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "poradnia.settings.prod")
-django.setup()
+try:
+    django.setup()
+except django.core.exceptions.ImproperlyConfigured as exc:  # a bad setting: one line, not a traceback
+    sys.exit(f"ImproperlyConfigured: {exc}")
 
 from django.conf import settings  # noqa: E402
 from django.db import close_old_connections, connection  # noqa: E402

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import queue
 import threading
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from activities import plain_activities
 from poradnia.contracts import RunInfo
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 def inline_activities() -> dict[str, Callable[..., Any]]:
@@ -89,18 +91,34 @@ def run_inline(flow: Callable[[InlineSteps], Awaitable[R]], *, workflow_id: str,
 
     thread = threading.Thread(target=drive, name="inline-flow", daemon=True)
     thread.start()
-    while (item := work.get()) is not None:
-        name, arg, result_type, options, loop, done = item
-        try:
-            value = _call(registered[name], name, arg, result_type, options, steps.run())
-        except BaseException as exc:  # noqa: BLE001 - the flow sees it as a workflow would
-            loop.call_soon_threadsafe(_settle, done, None, _activity_error(name, options, exc))
-        else:
-            loop.call_soon_threadsafe(_settle, done, value, None)
-    thread.join()
+    try:
+        while (item := work.get()) is not None:
+            name, arg, result_type, options, loop, done = item
+            try:
+                value = _call(registered[name], name, arg, result_type, options, steps.run())
+            except BaseException as exc:  # noqa: BLE001 - the flow sees it as a workflow would
+                loop.call_soon_threadsafe(_settle, done, None, _activity_error(name, options, exc))
+            else:
+                loop.call_soon_threadsafe(_settle, done, value, None)
+        thread.join()
+    except BaseException as exc:  # Ctrl-C between steps: the flow never gets to record its end
+        _close_run(run_id, exc)
+        raise
     if "error" in outcome:
+        _close_run(run_id, outcome["error"])
         raise outcome["error"]
     return outcome["result"]
+
+
+def _close_run(run_id: str, exc: BaseException) -> None:
+    """A run that ends by an exception is recorded as failed, whatever the exception: the flow records the
+    failures it sees (Exception), not Ctrl-C, SIGTERM as SystemExit, or a failure of the recording itself."""
+    from poradnia.monitoring.history import close_failed
+
+    try:
+        close_failed(run_id=run_id, error=f"{type(exc).__name__}: {exc}", finished=datetime.now(UTC))
+    except Exception:  # noqa: BLE001 - e.g. a full disk: the watch flags the run as running too long
+        log.exception("run %s: could not record its failure", run_id)
 
 
 def _call(fn: Callable[..., Any], name: str, arg: Any, result_type: type | None, options: dict[str, Any],

@@ -4,7 +4,9 @@ It records the messages it accepted and counts the connections it got. It can re
 addresses with a permanent 550 or answer any reply to one address (``replies``: "452 4.2.2 mailbox
 full"), answer every MAIL FROM or every RCPT like a misconfigured relay (``mail_reply``: "530 5.7.0
 Authentication required", ``rcpt_reply``: "554 5.7.1 Relay access denied"), cap messages per
-connection with a 421 (``per_connection``), slow every DATA down (``data_delay``), hold the n-th
+connection with a 421 (``per_connection``), drop the connection without a reply after the DATA of
+chosen addresses (``drop_after_data``), drip the reply to their DATA a byte at a time
+(``drip_after_data``: each byte well inside any read timeout), slow every DATA down (``data_delay``), hold the n-th
 message's DATA until the test releases it (to crash or cut off the sender at a known point), and be
 stopped and started again on the same port (the mail server is down meanwhile). Replies name the
 address in angle brackets, as Postfix does. A held message that is released is answered 451 and not
@@ -50,6 +52,10 @@ class RecordingHandler:
         self.rcpt_reply: str | None = None  # the reply to every RCPT ("{address}" is filled in)
         self.per_connection: int | None = None  # MAIL FROM after this many messages in a connection: 421
         self.data_delay = 0.0
+        self.drop_after_data: set[str] = set()  # after these recipients' DATA: close, no reply
+        self.dropped = 0
+        self.drip_after_data: set[str] = set()  # after these recipients' DATA: a reply of a byte every 0.3 s
+        self.drip_bytes = 100
         self.hold_at: int | None = None  # hold the DATA of the n-th message (1-based) until released
         self.accept_held = False
         self.data_count = 0
@@ -87,6 +93,19 @@ class RecordingHandler:
         with self.lock:
             self.data_count += 1
             hold = self.data_count == self.hold_at
+            drop = any(rcpt.lower() in self.drop_after_data for rcpt in envelope.rcpt_tos)
+            self.dropped += drop
+        if any(rcpt.lower() in self.drip_after_data for rcpt in envelope.rcpt_tos):
+            server.transport.write(b"250-")
+            for _ in range(self.drip_bytes):
+                if server.transport.is_closing():
+                    return "451 4.3.0 never sent"
+                server.transport.write(b"a")
+                await asyncio.sleep(0.3)
+            return "451 4.3.0 dripped"
+        if drop:  # the sender waits for a reply that never comes: the connection is simply gone
+            server.transport.abort()
+            return "451 4.3.0 never sent"
         if self.data_delay:
             await asyncio.sleep(self.data_delay)
         if hold:

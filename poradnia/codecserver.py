@@ -78,7 +78,7 @@ def _endpoint(transform: Callable[[EncryptionCodec, Payload], Payload]) -> Calla
         payloads = Payloads()
         try:
             json_format.Parse(request.body or b"{}", payloads)
-        except json_format.ParseError as exc:
+        except (json_format.ParseError, UnicodeDecodeError) as exc:  # e.g. a body that is not UTF-8
             return _cors(request, JsonResponse({"error": f"body is not a Payloads JSON object: {exc}"}, status=400))
         codec = EncryptionCodec.from_spec(settings.PAYLOAD_ENCRYPTION_KEYS)
         try:

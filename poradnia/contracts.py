@@ -503,6 +503,7 @@ class Job:
     input_type: type | None = None  # the workflow's single argument (its defaults); None: no argument
     command: str | None = None  # the manage.py command that runs it now
     inline: bool = False  # the command can run it without Temporal (--inline)
+    max_run: timedelta = timedelta(hours=2)  # a run still going after this long is flagged by the watch
 
     def default_input(self) -> Any:
         return None if self.input_type is None else self.input_type()
@@ -517,6 +518,7 @@ COURT_SESSIONS = Job(
     description="Nightly eWokanda hearing lists -> calendar events and e-mails to case staff",
     calendar=at(23, 10), catchup_window=timedelta(days=1), input_type=CourtSessionSyncInput,
     command="run_court_session_parser", inline=True,
+    max_run=timedelta(hours=6),  # every court's five 15-minute attempts, four courts at a time
 )
 EVENT_REMINDERS = Job(
     id="event-reminders", workflow="EventRemindersWorkflow",
@@ -540,6 +542,7 @@ PARSER_MONITOR = Job(
     id="court-parser-monitor", workflow="CourtParserMonitorWorkflow",
     description="Weekly check that the court-session parser still understands the eWokanda pages",
     calendar=at(6, 0, day_of_week=SUNDAY), catchup_window=timedelta(days=7), input_type=CourtParserMonitorInput,
+    max_run=timedelta(hours=4),
 )
 HEALTH_CHECK = Job(
     id="health-check", workflow="HealthCheckWorkflow",

@@ -24,7 +24,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from poradnia import temporal
 from poradnia.contracts import InvalidTimestamp, Job, first_line, parse_aware
 
 CONNECT_TIMEOUT_S = 15
+WORKFLOW_ID_MAX = 255  # ours are ~60 characters; Temporal refuses ids over 1,000 with a traceback
 
 
 class TemporalCommand(BaseCommand):
@@ -62,6 +63,24 @@ class TemporalCommand(BaseCommand):
             raise CommandError(f"cannot connect to Temporal at {settings.TEMPORAL_ADDRESS} "
                                f"(namespace {settings.TEMPORAL_NAMESPACE}): {first_line(exc)}; jobs run without "
                                "Temporal with --inline") from None
+
+
+def bounded_now(value: str, name: str = "--now", *, real_now: datetime | None = None) -> datetime:
+    """``value`` as an aware instant within RUN_NOW_MAX_PAST_DAYS before and RUN_NOW_MAX_FUTURE_DAYS after
+    the real clock; anything else raises InvalidTimestamp. A run "as of 2099" would delete every job run
+    retention keeps and scrub every sent e-mail; one as of year 1 cannot even be computed."""
+    moment = parse_aware(value, name)
+    real = real_now or datetime.now(UTC)
+    past, ahead = settings.RUN_NOW_MAX_PAST_DAYS, settings.RUN_NOW_MAX_FUTURE_DAYS
+    try:
+        inside = real - timedelta(days=past) <= moment <= real + timedelta(days=ahead)
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise InvalidTimestamp(f"{name} {value!r} is outside the allowed window: from {past:g} days before to "
+                               f"{ahead:g} days after the real time ({real:%Y-%m-%d %H:%M} UTC); "
+                               "see RUN_NOW_MAX_PAST_DAYS and RUN_NOW_MAX_FUTURE_DAYS")
+    return moment
 
 
 def manual_workflow_id(job: Job, now: datetime | None = None) -> str:
@@ -99,16 +118,24 @@ class JobCommand(TemporalCommand, ABC):
         parser.add_argument("--workflow-id", help=f"workflow id (default: {self.job.id}-manual-<time>)")
 
     def handle(self, *args: Any, inline: bool = False, workflow_id: str | None = None, **options: Any) -> None:
+        if workflow_id is not None and not 0 < len(workflow_id) <= WORKFLOW_ID_MAX:
+            raise CommandError(f"--workflow-id has {len(workflow_id)} characters: from 1 to {WORKFLOW_ID_MAX}")
         job_input = self.job_input(**options)
         workflow_id = workflow_id or manual_workflow_id(self.job)
-        if inline:
-            try:
+        try:
+            if inline:
                 result = self.run_inline(job_input, workflow_id=workflow_id, run_id=f"inline-{uuid.uuid4().hex}")
-            except ActivityError as exc:  # one line naming the step; the run is recorded in the job history
-                raise CommandError(f"{self.job.id} --inline: step {exc.activity_type} failed: "
-                                   f"{first_line(exc.cause or exc)}") from None
-        else:
-            result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
+            else:
+                result = asyncio.run(self.run_on_temporal(job_input, workflow_id))
+        except CommandError:
+            raise
+        except ActivityError as exc:  # one line naming the step; the run is recorded in the job history
+            raise CommandError(f"{self.job.id} --inline: step {exc.activity_type} failed: "
+                               f"{first_line(exc.cause or exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - recorded in the job history; the operator gets one line
+            cause = getattr(exc, "cause", None) or exc  # a failed workflow: what failed inside it
+            raise CommandError(f"{self.job.id} run {workflow_id} failed: {type(cause).__name__}: "
+                               f"{first_line(cause)}") from None
         self.stdout.write(json.dumps(asdict(result), indent=2, ensure_ascii=False))
         self.check_result(result)
 
@@ -128,7 +155,7 @@ class TimedJobCommand(JobCommand):
     def job_input(self, *, now: str | None = None, **options: Any) -> Any:
         if now is not None:
             try:
-                parse_aware(now, "--now")
+                bounded_now(now, "--now")
             except InvalidTimestamp as exc:
                 raise CommandError(str(exc)) from None
         return self.job.input_type(now=now)

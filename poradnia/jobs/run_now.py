@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from poradnia.contracts import JOBS, InvalidTimestamp, Job, parse_aware
+from poradnia.contracts import JOBS, InvalidTimestamp, Job
 from schedules.overview import run_url
 
-from .command import manual_workflow_id
+from .command import bounded_now, manual_workflow_id
 from .models import OPERATE_PERMISSION, BackgroundJob
 from .views import page_context, temporal_error, with_client
 
@@ -47,7 +47,7 @@ def input_fields(job: Job) -> set[str]:
 
 def validate_now(value: str) -> None:
     try:
-        parse_aware(value, "now")
+        bounded_now(value, "now")
     except InvalidTimestamp as exc:
         raise forms.ValidationError(f"{exc}") from None
 
@@ -117,6 +117,20 @@ def run_job(request: HttpRequest, schedule_id: str) -> HttpResponse:
     return TemplateResponse(request, "jobs/run.html", context)
 
 
+#: Who may read tracked signatures and case ids (a dry run's planned changes name them).
+CASES_PERMISSION = "judgements.view_courtcase"
+
+
+def hide_cases(result: Any) -> Any:
+    """A court run's result without the planned changes' signatures and case ids (the counts stay)."""
+    if not isinstance(result, dict) or not isinstance(result.get("courts"), list):
+        return result
+    return {**result, "courts": [{**court, "planned": [{k: v for k, v in change.items()
+                                                        if k not in ("signature", "case_id")}
+                                                       for change in court.get("planned", [])]}
+                                 if isinstance(court, dict) else court for court in result["courts"]]}
+
+
 def planned_changes(result: Any) -> list[dict[str, Any]]:
     """A dry run's planned changes, court by court (the result arrives as plain JSON)."""
     if not isinstance(result, dict) or not result.get("dry_run"):
@@ -153,12 +167,15 @@ def run_status(request: HttpRequest, workflow_id: str) -> HttpResponse:
         view = async_to_sync(with_client)(lambda client: describe_run(client, workflow_id))
     except Exception as exc:  # noqa: BLE001
         error = temporal_error(exc)
+    sees_cases = request.user.has_perm(CASES_PERMISSION)  # operating schedules is not reading the cases
+    if view and not sees_cases:
+        view["result"] = hide_cases(view["result"])
     context = {
         **page_context(request, f"Run {workflow_id}"), "entry": entry, "workflow_id": workflow_id, "view": view,
         "error": error, "back": reverse("jobs:schedules") + f"#schedule-{entry.id}",
         "ui_url": (run_url(settings.TEMPORAL_UI_URL, settings.TEMPORAL_NAMESPACE, workflow_id, view["run_id"])
                    if view else ""),
-        "planned": planned_changes(view["result"]) if view else [],
+        "planned": planned_changes(view["result"]) if view else [], "sees_cases": sees_cases,
         "running": bool(view and view["status"] == "running"),
     }
     return TemplateResponse(request, "jobs/run_status.html", context)

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .courts import court_url
-from .signatures import normalize_signature, signature_key
+from .signatures import MAX_SIGNATURE_LENGTH, normalize_signature, signature_key, signature_problem
 
 
 class Court(models.Model):
@@ -56,15 +57,29 @@ class CourtCase(models.Model):
         return f"{self.signature} ({self.court.parser_key})"
 
     def save(self, *args, **kwargs) -> None:
+        if signature_problem(self.signature) is not None:  # never store what no page can match, nor overflow
+            raise ValidationError({"signature": self.signature_message(signature_problem(self.signature))})
         self.signature = normalize_signature(self.signature)
         self.signature_key = signature_key(self.signature)
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def signature_message(problem: str | None) -> str:
+        if problem == "empty":
+            return _("The signature has no visible characters.")
+        return _("The signature is too long once normalised (at most %(limit)d characters).") % {
+            "limit": MAX_SIGNATURE_LENGTH}
+
     def clean(self) -> None:
         # The constraint's column is not on any form (it is derived), so Django's form validation skips it:
-        # check here, or the admin answers a duplicate with an IntegrityError (HTTP 500).
+        # check here, or the admin answers a duplicate with an IntegrityError (HTTP 500). The same for what
+        # is stored: the form checks the typed length, normalisation may lengthen or empty it.
         super().clean()
-        if not self.signature or self.court_id is None or self.case_id is None:
+        if not self.signature:
+            return
+        if (problem := signature_problem(self.signature)) is not None:
+            raise ValidationError({"signature": self.signature_message(problem)})
+        if self.court_id is None or self.case_id is None:
             return
         duplicate = CourtCase.objects.filter(court_id=self.court_id, case_id=self.case_id,
                                              signature_key=signature_key(self.signature)).exclude(pk=self.pk)

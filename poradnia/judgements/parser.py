@@ -66,35 +66,42 @@ _META_SNIFF_BYTES = 4096
 _ASCII_SAFE = re.compile(r"utf-8|ascii|cp125\d|iso8859-\d+|koi8-\w")
 
 
-def _codec_name(label: str | None) -> str | None:
-    """The Python codec for a charset label, or None when Python does not know it as a text codec."""
-    if not label:
-        return None
+#: The codecs a court page may be decoded with: Polish courts serve UTF-8, ISO-8859-2 or windows-1250,
+#: and these are their neighbours. All decode in C in linear time; others may not (``punycode`` is
+#: quadratic pure Python, ``idna`` raises on long labels), so any other label is a ParseError.
+PAGE_CODECS = frozenset({
+    "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "ascii", "latin-1",
+    *(f"iso8859-{n}" for n in (1, 2, 3, 4, 9, 10, 13, 14, 15, 16)), *(f"cp125{n}" for n in range(9)),
+})
+
+
+def _codec_name(label: str, court: str) -> str:
+    """The Python codec for a charset label on the list above; any other label is a ParseError."""
     try:
-        info = codecs.lookup(label)
+        name = codecs.lookup(label).name
     except LookupError:
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None  # not "base64", "rot13"
+        name = ""
+    if name not in PAGE_CODECS:
+        raise ParseError(court, f"charset {label[:40]!r} is not one a court page uses (UTF-8, ISO-8859-2, "
+                                "windows-1250 and the like)")
+    return name
 
 
-def _page_codec(body: bytes, content_type: str | None) -> str:
-    codec = None
-    if content_type:
-        match = _CT_CHARSET.search(content_type)
-        codec = _codec_name(match.group(1)) if match else None
-    if codec is None:
-        match = _META_CHARSET.search(body, 0, _META_SNIFF_BYTES)
-        codec = _codec_name(match.group(1).decode("ascii")) if match else None
-    return codec or "utf-8"
+def _page_codec(body: bytes, content_type: str | None, court: str = "") -> str:
+    if content_type and (match := _CT_CHARSET.search(content_type)):
+        return _codec_name(match.group(1), court)
+    if match := _META_CHARSET.search(body, 0, _META_SNIFF_BYTES):
+        return _codec_name(match.group(1).decode("ascii"), court)
+    return "utf-8"
 
 
-def decode_page(body: bytes, content_type: str | None) -> str:
+def decode_page(body: bytes, content_type: str | None, court: str = "") -> str:
     """Decode a page: charset from the HTTP header, else from a ``<meta>`` near the top, else UTF-8.
 
-    Courts have served windows-1250 and ISO-8859-2 as well as UTF-8; an unknown label falls back to
-    UTF-8 and undecodable bytes become U+FFFD rather than failing the whole court.
+    Courts have served windows-1250 and ISO-8859-2 as well as UTF-8; undecodable bytes become U+FFFD
+    rather than failing the whole court. A label outside ``PAGE_CODECS`` raises ParseError.
     """
-    codec = _page_codec(body, content_type)
+    codec = _page_codec(body, content_type, court)
     return body.decode("utf-8-sig" if codec == "utf-8" else codec, errors="replace")
 
 
@@ -609,6 +616,16 @@ def _session_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
     return SessionRow(signature=signature, time=when, description=description)
 
 
+def _readable_row(cells: list[str] | None, cols: _Columns) -> SessionRow | None:
+    """_session_row(), with any failure a bad row: one odd row (0001-01-01 00:30 is before year 1 in UTC)
+    must not cost the court. A year at the ends of the calendar is bad too: date arithmetic on it overflows."""
+    try:
+        row = _session_row(cells, cols)
+    except Exception:  # noqa: BLE001 - whatever a row does, it is one bad row
+        return None
+    return row if row is None or 1 < row.time.year < 9999 else None
+
+
 class _Tracked:
     """The tracked signature keys, and a cheap conservative test on a row's raw signature cell."""
 
@@ -654,10 +671,11 @@ def _parse(
     force_dom: bool = False,
 ) -> ParseResult:
     """parse_page(); ``force_dom`` decodes every row through a bs4 tree (the reference the tests use)."""
-    codec = _page_codec(body, content_type)
+    budget = _Budget(court, len(body))  # charged before any decoding: a page's cost is bounded by its size
+    codec = _page_codec(body, content_type, court)
     if _ASCII_SAFE.fullmatch(codec) is None:  # e.g. UTF-16: re-encode once so bytes can be scanned
-        body, codec = decode_page(body, content_type).encode("utf-8"), "utf-8"
-    budget = _Budget(court, len(body))
+        budget.charge(2 * len(body))
+        body, codec = decode_page(body, content_type, court).encode("utf-8"), "utf-8"
     budget.charge(_SCAN_PASSES * len(body))
     low = body.lower()
     if b"<!--" in low:
@@ -690,7 +708,7 @@ def _parse(
     if not layout.closed and spans and spans[-1] == layout.rows[-1] and not _ROW_END.search(chunks[-1]):
         unfinished = len(chunks) - 1
     for i, cells in enumerate(_decode_rows(chunks, cols, force_dom, budget)):
-        row = None if i == unfinished else _session_row(cells, cols)
+        row = None if i == unfinished else _readable_row(cells, cols)
         if row is None:
             result.bad_rows += 1
             if tracked is not None and cells is not None and len(cells) > cols.signature:
@@ -712,7 +730,14 @@ def parse_page(
 ) -> ParseResult:
     """Parse an eWokanda page; with ``signatures``, return only the rows of those (any case/spacing).
 
-    Raises ParseError when the page has no ``table id="tabela"`` or lacks the Sygnatura/Data headers.
-    Rows that can't be read are skipped and counted in ``bad_rows``.
+    Raises ParseError when the page has no ``table id="tabela"``, lacks the Sygnatura/Data headers or
+    names a charset outside ``PAGE_CODECS``; any failure nobody foresaw is a ParseError too (the same
+    page fails the same way again, so it is not retried). Rows that can't be read are skipped and
+    counted in ``bad_rows``.
     """
-    return _parse(body, content_type=content_type, court=court, signatures=signatures)
+    try:
+        return _parse(body, content_type=content_type, court=court, signatures=signatures)
+    except (ParseError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one court's page, never the run
+        raise ParseError(court, f"page cannot be read: {type(exc).__name__}: {str(exc)[:200]}") from exc

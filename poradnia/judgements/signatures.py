@@ -27,3 +27,19 @@ def normalize_signature(signature: str) -> str:
 def signature_key(signature: str) -> str:
     """The comparison key: normalised and case-folded (the value stored in the unique column)."""
     return normalize_signature(signature).upper()
+
+
+#: The columns' length (CourtCase.signature and signature_key are varchar(100)).
+MAX_SIGNATURE_LENGTH = 100
+
+
+def signature_problem(typed: str) -> str | None:
+    """Why ``typed`` cannot be stored, judged on what is stored: the normalised form and its key, which
+    normalisation can make longer (NFKC turns U+FDFA into 18 characters, upper-casing "ß" into "SS") or
+    empty (only zero-width characters). None when it can."""
+    normalised = normalize_signature(typed)
+    if not normalised:
+        return "empty"
+    if max(len(normalised), len(signature_key(normalised))) > MAX_SIGNATURE_LENGTH:
+        return "too_long"
+    return None

@@ -61,11 +61,31 @@ def is_loopback(host: str) -> bool:
     return address is not None and address.is_loopback
 
 
+# IETF protocol assignments (RFC 6890): some Pythons call parts of it global, no court lives there.
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
+
+
+def _embedded(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (IPv4-mapped, 6to4, Teredo server and client): a
+    6to4 address of 127.0.0.1 or 169.254.169.254 is global to ``ipaddress`` but reaches that host."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    inner = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    return [a for a in inner if a is not None]
+
+
 def _not_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     for what in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(address, f"is_{what}"):
             return what.replace("_", "-")
-    return None if address.is_global else "not globally routable"
+    if address in _PROTOCOL_ASSIGNMENTS:
+        return "IETF protocol assignment"
+    if not address.is_global:
+        return "not globally routable"
+    for inner in _embedded(address):
+        if (reason := _not_public(inner)) is not None:
+            return f"{reason} (it embeds {inner})"
+    return None
 
 
 class ForbiddenAddress(Exception):

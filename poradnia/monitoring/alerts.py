@@ -55,6 +55,7 @@ class AlertKind(StrEnum):
     MAIL_STUCK = "watch_mail_stuck"  # facts: pending, stuck, stuck_min, refused, oldest, last_error
     TEMPORAL_DOWN = "watch_temporal_down"  # facts: address, namespace, reason
     WEBHOOK_FAILING = "watch_webhook"  # facts: host, pending, retrying, retried_min, failed, last_error
+    RUN_STUCK = "watch_run_stuck"  # facts: job, runs, hours, workflow_id, run_id, since
 
 
 @dataclass

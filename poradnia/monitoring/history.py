@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
-from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES
+from poradnia.contracts import ALERTING_STATUSES, CLEAN_STATUSES, RunStatus
 
 from .alerts import AlertKind, Raised, raise_alert, resolve_alert
 from .models import JobRun
@@ -43,3 +43,10 @@ def record_end(*, job: str, workflow_id: str, run_id: str, started: datetime, fi
         if status in CLEAN_STATUSES:
             resolve_alert(key, now=finished)
         return []
+
+
+def close_failed(*, run_id: str, error: str, finished: datetime) -> bool:
+    """Close a run still recorded as running as failed (the flow ended by something no step recorded: Ctrl-C,
+    a crash of the recording itself). One UPDATE, so it may still get through when a full record cannot."""
+    return bool(JobRun.objects.filter(run_id=run_id, finished__isnull=True).update(
+        status=RunStatus.FAILED, finished=finished, error=error[:2000]))

@@ -12,7 +12,9 @@ still seen) and turns what it finds into alerts it owns:
 * **mail** - outbox rows pending longer than WATCH_OUTBOX_STUCK_MIN or a burst of permanent
   failures: "mail is not going out";
 * **webhook** - alert POSTs that failed since the webhook last accepted one, or that are still retried
-  after WEBHOOK_RETRYING_ALERT attempts: the second channel is broken (said by e-mail).
+  after WEBHOOK_RETRYING_ALERT attempts: the second channel is broken (said by e-mail);
+* **runs** - job runs still "running" longer than their job allows (``Job.max_run``): a process that
+  died without recording its end (a full disk, a kill), or a workflow terminated from outside.
 
 An alert a check raised is resolved by the first round of that check that no longer finds it; a
 check that could not run (Temporal unreachable) leaves its alerts as they are and raises its own.
@@ -385,6 +387,39 @@ def evaluate_webhook(now: datetime) -> CheckResult:
     return result
 
 
+RUN_STUCK_PREFIX = f"{WATCH_PREFIX}run-stuck:"
+
+
+def evaluate_runs(now: datetime) -> CheckResult:
+    """Runs whose JobRun still says "running" long after their job should have ended, one alert per job."""
+    from poradnia.contracts import JOBS
+
+    from .models import JobRun
+
+    limits = {job.id: job.max_run for job in JOBS}
+    default = max(limits.values())
+    running = JobRun.objects.filter(finished__isnull=True).order_by("started")
+    result = CheckResult("runs", f"{running.count()} running", prefixes=(RUN_STUCK_PREFIX,))
+    stuck: dict[str, list[JobRun]] = {}
+    for run in running:
+        if now - run.started > limits.get(run.job, default):
+            stuck.setdefault(run.job, []).append(run)
+    for job, runs in sorted(stuck.items()):
+        limit = limits.get(job, default)
+        hours = f"{limit.total_seconds() / 3600:g}"
+        oldest = runs[0]
+        result.findings.append(Finding(
+            f"{RUN_STUCK_PREFIX}{job}", f"{job}: {len(runs)} run(s) still running after more than {hours} h",
+            f"{len(runs)} run(s) of {job} have been running for more than {hours} h, the longest a run of it may "
+            f"take; the oldest, {oldest.workflow_id} / {oldest.run_id}, since {oldest.started:%Y-%m-%d %H:%M} UTC. "
+            "Its process may have died without recording the end (a full disk, a kill) or its workflow was "
+            "terminated: check the run in the Web UI and the worker's logs; the next run is not held back by it.",
+            kind=AlertKind.RUN_STUCK,
+            facts={"job": job, "runs": len(runs), "hours": hours, "workflow_id": oldest.workflow_id,
+                   "run_id": oldest.run_id, "since": f"{oldest.started:%Y-%m-%d %H:%M}"}))
+    return result
+
+
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
     reason = first_line(exc)
     result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
@@ -457,6 +492,7 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
         results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
     results.append(await to_thread(evaluate_mail, now))
     results.append(await to_thread(evaluate_webhook, now))
+    results.append(await to_thread(evaluate_runs, now))
     await to_thread(apply, results, now)
     delivery = await to_thread(deliver, now)
     return [r.line() for r in results] + [delivery], await to_thread(open_owned_alerts)

@@ -21,7 +21,10 @@ What goes wrong is told apart by who is refused (see ``_verdict``):
 * the *server* (connection refused or lost, timeouts, 421, a refused sender or login, and a refused
   recipient whose reply says relaying or authentication is the problem): ``RelayUnavailable``; the
   row is released untouched (no attempt counted) and the caller retries the whole step with backoff.
-  A lost connection is first re-opened once, for servers that cap messages per connection;
+  A lost connection is first re-opened once, for servers that cap messages per connection. When the
+  new connection opens but is lost again while it carries this message (a relay that drops it after
+  its DATA), the message is the trouble: it is deferred like the next case, and the rows behind it go
+  out in the same pass. Only when ``SERVER_DROPS`` messages in a row do that is it the server's fault;
 * *this message*, for now (4xx to its recipient or its data, or an unexpected error): the row is
   deferred to ``next_attempt_at`` (``OUTBOX_RETRY_INITIAL_S`` doubling up to ``OUTBOX_RETRY_MAX_S``)
   and marked failed after ``OUTBOX_MAX_ATTEMPTS`` tries; the other rows go out in the same pass;
@@ -37,6 +40,8 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -140,6 +145,10 @@ def _sendable(now: datetime) -> Q:
 # --- verdicts ----------------------------------------------------------------------------------
 
 SERVER, DEFER, FAIL = "server", "defer", "fail"
+#: This many messages in a row that lose a fresh connection: the relay is broken, not the messages.
+SERVER_DROPS = 3
+#: One message's whole SMTP exchange may take this many EMAIL_TIMEOUTs (the lease is at least five).
+SEND_DEADLINE_TIMEOUTS = 4
 
 
 @dataclass
@@ -203,6 +212,7 @@ class _Mail:
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
         self.opened = False
+        self.drops = 0  # messages in a row whose connection was lost twice (see SERVER_DROPS)
 
     def open(self) -> None:
         if not self.opened:
@@ -218,9 +228,27 @@ class _Mail:
                 pass
 
     def send(self, message: EmailMultiAlternatives) -> None:
+        """One message's exchange, within SEND_DEADLINE_TIMEOUTS x EMAIL_TIMEOUT in all: EMAIL_TIMEOUT bounds
+        each read, so a relay answering a byte at a time would hold the row past its lease. At the deadline
+        the socket is shut down, which ends the exchange as a lost connection."""
         self.open()
         message.connection = self.backend
-        self.backend.send_messages([message])
+        sock = getattr(getattr(self.backend, "connection", None), "sock", None)
+        timer = threading.Timer(SEND_DEADLINE_TIMEOUTS * settings.EMAIL_TIMEOUT, _shutdown, (sock,))
+        timer.daemon = True
+        if sock is not None:
+            timer.start()
+        try:
+            self.backend.send_messages([message])
+        finally:
+            timer.cancel()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed
+        pass
 
 
 def _message(row: OutboxEmail) -> EmailMultiAlternatives:
@@ -326,6 +354,8 @@ def _send_one(pk: int, owner: str, mail: _Mail, summary: SendSummary) -> bool:
             return True
         verdict: Verdict | None = None
         for attempt in range(2):  # a lost connection is re-opened once (servers cap messages per connection)
+            if attempt:
+                _connect(mail)  # the server itself is unreachable: RelayUnavailable, the row untouched
             try:
                 mail.send(message)
             except Exception as exc:  # noqa: BLE001 - every error gets a verdict; none is raised with its text
@@ -334,9 +364,15 @@ def _send_one(pk: int, owner: str, mail: _Mail, summary: SendSummary) -> bool:
                     mail.close()
                 if verdict.kind == SERVER and verdict.reconnect and attempt == 0:
                     continue
+                lost = isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError)
+                if lost and mail.drops + 1 < SERVER_DROPS:
+                    mail.drops += 1  # a fresh connection, lost again over this message: defer it, go on
+                    verdict = Verdict(DEFER, f"{verdict.reason} (the connection was lost twice while sending "
+                                      "this e-mail)", verdict.detail)
                 break
             else:
                 verdict = None
+                mail.drops = 0
                 break
         if verdict is None:
             marked = _mine(pk, owner).update(status=OutboxEmail.Status.SENT, attempts=row.attempts + 1,

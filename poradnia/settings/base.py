@@ -275,6 +275,9 @@ COURT_LOOKUP_MAX_WAIT_S = env.float("COURT_LOOKUP_MAX_WAIT_S", default=120.0)
 COURT_LOOKUP_START_TIMEOUT_S = env.float("COURT_LOOKUP_START_TIMEOUT_S", default=3.0)
 
 # Reminders
+# "Now" for Run now (admin) and --now (commands): at most this far from the real clock.
+RUN_NOW_MAX_PAST_DAYS = env.float("RUN_NOW_MAX_PAST_DAYS", default=31.0)
+RUN_NOW_MAX_FUTURE_DAYS = env.float("RUN_NOW_MAX_FUTURE_DAYS", default=1.0)
 YEARS_TO_STORE_CASES = env.int("YEARS_TO_STORE_CASES", default=6)
 
 # Monitoring and alerting
@@ -307,6 +310,40 @@ RETENTION_COURTPAGESTAT_DAYS = env.int("RETENTION_COURTPAGESTAT_DAYS", default=4
 RETENTION_ALERT_DAYS = env.int("RETENTION_ALERT_DAYS", default=180)
 OUTBOX_SCRUB_DAYS = env.int("OUTBOX_SCRUB_DAYS", default=30)
 METRICS_BIND = env.str("METRICS_BIND", default="")  # e.g. 0.0.0.0:9464 serves Prometheus metrics from the worker
+
+# Every number a setting takes has a range (inclusive): 0 or a negative interval spins, inf overflows a
+# timeout, nan compares false to everything and times every fetch out at once. Outside it, nothing starts.
+SETTING_RANGES: dict[str, tuple[float, float]] = {
+    "SECURE_HSTS_SECONDS": (0, 63_072_000), "EMAIL_PORT": (1, 65_535), "EMAIL_TIMEOUT": (1, 600),
+    "OUTBOX_MAX_ATTEMPTS": (1, 100), "OUTBOX_RETRY_INITIAL_S": (0.1, 86_400), "OUTBOX_RETRY_MAX_S": (0.1, 604_800),
+    "OUTBOX_LEASE_S": (1, 86_400), "WORKER_MAX_CONCURRENT_ACTIVITIES": (1, 1000),
+    "WORKER_GRACEFUL_SHUTDOWN_S": (0, 3600), "EWOKANDA_CONNECT_TIMEOUT": (0.1, 600),
+    "EWOKANDA_READ_TIMEOUT": (0.1, 3600), "EWOKANDA_TOTAL_TIMEOUT": (0.1, 3600),
+    "EWOKANDA_MAX_BYTES": (1024, 1 << 30), "COURT_SYNC_CONCURRENCY": (1, 64),
+    "COURT_SYNC_HEARTBEAT_TIMEOUT_S": (1, 3600), "COURT_SYNC_START_TO_CLOSE_S": (1, 86_400),
+    "COURT_SYNC_RETRY_INITIAL_S": (0.1, 86_400), "COURT_SYNC_RETRY_MAX_INTERVAL_S": (0.1, 86_400),
+    "COURT_SYNC_MAX_ATTEMPTS": (1, 100), "COURT_SESSION_MISSING_RUNS": (1, 100), "COURT_LOOKUP_QUIET_S": (0, 3600),
+    "COURT_LOOKUP_MAX_WAIT_S": (0, 86_400), "COURT_LOOKUP_START_TIMEOUT_S": (0.1, 60),
+    "RUN_NOW_MAX_PAST_DAYS": (0, 36_500), "RUN_NOW_MAX_FUTURE_DAYS": (0, 366), "YEARS_TO_STORE_CASES": (1, 100),
+    "ALERT_COOLDOWN_S": (0, 2_592_000), "DRIFT_MIN_FRACTION": (0, 1), "HEALTH_STALE_AFTER_S": (60, 2_592_000),
+    "WATCH_INTERVAL_S": (1, 86_400), "WATCH_MIN_WORKERS": (0, 1000), "WATCH_POLLER_STALE_S": (1, 86_400),
+    "WATCH_BACKLOG_MAX": (0, 1_000_000_000), "WATCH_START_LATENCY_S": (0.1, 86_400), "WATCH_PAUSED_DAYS": (0, 3650),
+    "WATCH_OUTBOX_STUCK_MIN": (0, 100_000), "WATCH_OUTBOX_FAILED_BURST": (1, 1_000_000),
+    "WATCH_EVENT_HOLD_S": (1, 2_592_000), "ALERT_WEBHOOK_TIMEOUT_S": (0.1, 600),
+    "ALERT_WEBHOOK_MAX_ATTEMPTS": (1, 1000),
+    "RETENTION_JOBRUN_DAYS": (1, 36_500), "RETENTION_HEALTHCHECK_DAYS": (1, 36_500),
+    "RETENTION_COURTPAGESTAT_DAYS": (1, 36_500), "RETENTION_ALERT_DAYS": (1, 36_500), "OUTBOX_SCRUB_DAYS": (1, 36_500),
+}
+
+
+def check_range(name: str, value: float, low: float, high: float) -> None:
+    """One line naming the setting, its value and its range; nan is outside every range."""
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name}={value!r} is out of range: use a number from {low:g} to {high:g}")
+
+
+for _name, (_low, _high) in SETTING_RANGES.items():
+    check_range(_name, globals()[_name], _low, _high)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # plain | json

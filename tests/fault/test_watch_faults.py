@@ -54,7 +54,7 @@ def test_sigkill_of_the_only_worker_is_alerted_and_resolves(
         assert once.returncode == 1, once.stdout + once.stderr
         assert f"pollers: ALERT: 0 worker(s) polling task queue '{task_queue}'" in once.stdout
         assert [line.split(":")[0] for line in once.stdout.splitlines()] == [
-            "temporal", "pollers", "backlog", "schedules", "mail", "webhook", "delivery", "open"]
+            "temporal", "pollers", "backlog", "schedules", "mail", "webhook", "runs", "delivery", "open"]
 
         replacement = WorkerProcess(env, tmp_path / "worker-2.log").start()
         back = time.monotonic()

@@ -97,6 +97,16 @@ def test_codec_server_refuses_everybody_else(client, codec_settings, django_user
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("body", [b'{"payloads": [{"data": "\xff\xfe"}]}', b"\xc3\x28",
+                                  '{"a": "ż"}'.encode("utf-16")])
+def test_codec_server_answers_400_for_a_body_that_is_not_utf8(client, codec_settings, body: bytes) -> None:
+    response = client.post("/codec/decode", body, content_type="application/json",
+                           headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"].startswith("body is not a Payloads JSON object")
+
+
+@pytest.mark.django_db
 def test_codec_server_answers_400_for_a_payload_shorter_than_the_nonce(client, codec_settings) -> None:
     truncated = Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: b"k1"}, data=b"\x01\x02\x03")
     response = post(client, "/codec/decode", payloads_json(truncated), Authorization=f"Bearer {TOKEN}")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client as DjangoClient
 
@@ -164,6 +165,27 @@ def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -
     co_party = add(second, "II SA/Op 12/26")
     assert co_party.status_code == 302, co_party.content.decode()[:2000]
     assert CourtCase.objects.filter(case=second).count() == 1
+
+
+@pytest.mark.parametrize(("typed", "error"), [
+    ("ß" * 100, "too long once normalised"),  # 100 typed, 200 in the key ("SS"): varchar(100) on PostgreSQL
+    ("\ufdfa" * 6, "too long once normalised"),  # NFKC: 18 characters each
+    ("\u200b\u200d\ufeff", "no visible characters"),  # stored empty, would never match a page
+])
+def test_admin_validates_the_signature_as_stored_not_as_typed(typed: str, error: str) -> None:
+    admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
+    case = new_case("Strona 1", "anna")
+    browser = DjangoClient()
+    browser.force_login(admin_user)
+    response = browser.post("/admin/judgements/courtcase/add/", {
+        "court": opole().pk, "signature": typed, "case": case.pk, "created_by": admin_user.pk,
+        "sessions-TOTAL_FORMS": "0", "sessions-INITIAL_FORMS": "0",
+        "session_changes-TOTAL_FORMS": "0", "session_changes-INITIAL_FORMS": "0",
+    })
+    assert response.status_code == 200 and error in response.content.decode()
+    assert not CourtCase.objects.exists()
+    with pytest.raises(ValidationError, match=error):  # nor by code: nothing stores what no page can match
+        CourtCase.objects.create(court=opole(), signature=typed, case=case, created_by=case.client)
 
 
 def test_runs_without_an_id_count_each_miss(settings) -> None:

@@ -96,6 +96,15 @@ def test_an_allowed_name_resolving_to_the_metadata_service_is_refused(resolver: 
     assert error.kind == "forbidden_url" and "169.254.169.254, a link-local address" in str(error)
 
 
+@pytest.mark.parametrize("address", ["2002:7f00:1::1", "2002:a9fe:a9fe::1", "192.0.0.192"])
+def test_an_allowed_name_resolving_to_an_address_that_wraps_an_inside_one_is_refused(
+        resolver: dict[str, str], address: str) -> None:
+    resolver["ewokanda.nsa.gov.pl"] = address
+    error = fetch_error("http://ewokanda.nsa.gov.pl/ewokanda/", PRODUCTION)
+    assert (error.kind, error.retryable) == ("forbidden_url", False)
+    assert f"resolves to {address}" in str(error)
+
+
 def test_a_redirect_to_an_allowed_name_resolving_inside_is_refused(resolver: dict[str, str]) -> None:
     resolver["ewokanda.test"] = "10.1.2.3"
     with redirect_server() as (base, seen):
@@ -116,6 +125,10 @@ def test_loopback_names_still_reach_the_stand_in() -> None:
     ("169.254.169.254", "link-local"), ("::ffff:169.254.169.254", "link-local"), ("fe80::1", "link-local"),
     ("fd00::1", "private"), ("100.64.0.1", "not globally routable"), ("224.0.0.1", "multicast"),
     ("0.0.0.0", "unspecified"), ("240.0.0.1", "reserved"), ("127.0.0.1", "loopback"), ("::1", "loopback"),
+    ("2002:808:808::1", None),  # 6to4 of a public address
+    ("2002:7f00:1::1", "loopback (it embeds 127.0.0.1)"), ("2002:a9fe:a9fe::1", "link-local (it embeds 169.254"),
+    ("2002:a00:1::1", "private (it embeds 10.0.0.1)"), ("192.0.0.192", "IETF protocol assignment"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "private"),  # Teredo
 ])
 def test_address_ranges(address: str, refused: str | None) -> None:
     reason = PRODUCTION.address_refusal("ewokanda.nsa.gov.pl", address)
@@ -211,3 +224,35 @@ def test_the_deadline_covers_connecting_to_a_name_with_many_silent_addresses(mon
             s.close()
     assert error.kind == "timeout", error
     assert elapsed < 1.5 + 1.0, elapsed  # not 4 x 1 s
+
+
+def test_a_compression_bomb_stops_at_the_size_limit() -> None:
+    # Held in the audit: 100 MB of zeros sent as ~100 KB of gzip is cut off at max_bytes of decoded body.
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bomb = gzip.compress(b"\0" * 100_000_000, compresslevel=9)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        do_POST = do_GET  # noqa: N815 - the court form is POSTed first
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        error = fetch_error(f"http://127.0.0.1:{server.server_address[1]}/", total_timeout=10.0)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (error.kind, error.retryable) == ("too_large", False), error

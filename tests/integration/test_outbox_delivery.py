@@ -261,6 +261,60 @@ def test_a_server_that_caps_messages_per_connection_gets_a_new_connection(smtp: 
     assert set(OutboxEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
 
 
+@pytest.mark.django_db
+def test_a_message_the_relay_drops_the_connection_over_backs_off_and_the_rest_go_out(
+        smtp: SmtpReceiver, settings) -> None:
+    # The relay closes the connection after the first message's DATA, without a reply, every time.
+    smtp.handler.drop_after_data = {ADDRESSES[0]}
+    queue(ADDRESSES)
+
+    summary = send_pending(kinds=[KIND])
+
+    assert summary.sent == 2 and sorted(m.to for m in smtp.messages) == ADDRESSES[1:]
+    poisoned = rows()[ADDRESSES[0]]
+    assert (poisoned.status, poisoned.attempts) == ("pending", 1)
+    assert poisoned.next_attempt_at is not None and poisoned.next_attempt_at > timezone.now()
+    assert "connection was lost twice" in poisoned.last_error or "lost twice" in str(summary)
+    assert smtp.handler.dropped == 2  # sent once, re-sent once on a new connection: not six times
+
+    assert send_pending(kinds=[KIND]).sent == 0 and smtp.handler.dropped == 2  # backing off, not first in line
+
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    OutboxEmail.objects.filter(pk=poisoned.pk).update(next_attempt_at=timezone.now())
+    send_pending(kinds=[KIND])
+    assert rows()[ADDRESSES[0]].status == "failed"  # and, after the limit, failed (requeue_failed puts it back)
+
+
+@pytest.mark.django_db
+def test_a_relay_dripping_its_reply_meets_one_deadline_per_message(smtp: SmtpReceiver, settings) -> None:
+    # The reply to the first message's DATA comes a byte every 0.3 s (30 s in all), each read well within
+    # EMAIL_TIMEOUT: only a deadline on the whole exchange ends it, before the row's lease runs out.
+    settings.EMAIL_TIMEOUT = 1
+    smtp.handler.drip_after_data = {ADDRESSES[0]}
+    queue(ADDRESSES)
+
+    started = time.monotonic()
+    summary = send_pending(kinds=[KIND])
+    elapsed = time.monotonic() - started
+
+    assert summary.sent == 2 and sorted(m.to for m in smtp.messages) == ADDRESSES[1:]
+    assert (rows()[ADDRESSES[0]].status, rows()[ADDRESSES[0]].attempts) == ("pending", 1)
+    assert elapsed < 2 * 4 + 6, elapsed  # two attempts of 4 x EMAIL_TIMEOUT plus slack, not 2 x 30 s
+
+
+@pytest.mark.django_db
+def test_a_relay_that_drops_every_message_is_the_relay_not_the_messages(smtp: SmtpReceiver) -> None:
+    addresses = [f"osoba{n}@example.org" for n in range(5)]
+    smtp.handler.drop_after_data = set(addresses)
+    queue(addresses)
+
+    with pytest.raises(RelayUnavailable, match="SMTPServerDisconnected"):
+        send_pending(kinds=[KIND])
+
+    attempts = Counter(OutboxEmail.objects.filter(kind=KIND).values_list("status", "attempts"))
+    assert attempts == Counter({("pending", 1): 2, ("pending", 0): 3}), attempts
+
+
 def in_thread(fn, *args):  # noqa: ANN001,ANN201
     box: dict[str, object] = {}
 

@@ -133,3 +133,74 @@ def test_a_hostile_page_fails_that_court_as_page_too_complex_without_retries(set
     assert error.value.message.startswith("WSA_Opole: ") and "units of work" in error.value.message
     stat = CourtPageStat.objects.get(court=court)
     assert not stat.ok and "units of work" in stat.error
+
+
+# --- Charset labels no court uses; rows and pages nobody foresaw -----------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", ["punycode", "idna"])
+def test_a_hostile_charset_label_fails_that_court_once_as_a_parse_error(settings, label: str) -> None:
+    # punycode decodes in quadratic pure Python (minutes for a big page), idna raises UnicodeError: both
+    # were retried five times. A label outside the list is refused before any decoding.
+    from temporalio.exceptions import ApplicationError
+
+    from poradnia.monitoring.models import CourtPageStat
+
+    court = Court.objects.get(parser_key="WSA_Opole")
+    track(make_case().case, "WSA_Opole", SIGNATURE)
+    body = generate_page([SyntheticRow(SIGNATURE, "2026-12-01", "10:00", subject="żółć " * 20_000)],
+                         meta_charset=False)
+    with StandIn({"WSA_Opole": body}, content_type=f"text/html; charset={label}") as standin:
+        settings.EWOKANDA_BASE_URL = standin.base_url
+        with pytest.raises(ApplicationError) as error:
+            ActivityEnvironment().run(sync_court, SyncCourtInput(court_id=court.pk))
+    assert (error.value.type, error.value.non_retryable) == ("ParseError", True)
+    assert error.value.message == (f"WSA_Opole: charset '{label}' is not one a court page uses (UTF-8, "
+                                   "ISO-8859-2, windows-1250 and the like)")
+    stat = CourtPageStat.objects.get(court=court)
+    assert not stat.ok and "charset" in stat.error
+
+
+@pytest.mark.django_db
+def test_a_row_before_year_one_in_utc_is_a_bad_row_not_a_failed_court(settings) -> None:
+    # 0001-01-01 00:30 in Warsaw is before year 1 in UTC: OverflowError, on a row nobody tracks.
+    court = Court.objects.get(parser_key="WSA_Opole")
+    track(make_case().case, "WSA_Opole", SIGNATURE)
+    body = generate_page([SyntheticRow("II SA/Op 9/26", "0001-01-01", "00:30"),
+                          SyntheticRow("II SA/Op 8/26", "9999-12-31", "23:30"),
+                          SyntheticRow(SIGNATURE, "2026-12-01", "10:00")])
+    assert parse_page(body).bad_rows == 2
+    with StandIn({"WSA_Opole": body}) as standin:
+        settings.EWOKANDA_BASE_URL = standin.base_url
+        summary = ActivityEnvironment().run(sync_court, SyncCourtInput(court_id=court.pk))
+    assert (summary.rows_seen, summary.sessions_created) == (3, 1)
+    assert CourtSession.objects.get(court_case__signature=SIGNATURE).date.isoformat() == "2026-12-01"
+
+
+def test_an_unforeseen_failure_reading_a_page_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from poradnia.judgements import parser
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(parser, "_layout", broken)
+    with pytest.raises(parser.ParseError, match="WSA_Opole: page cannot be read: RecursionError: maximum"):
+        parse_page(page("10:00"), court="WSA_Opole")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inline_run_with_a_hostile_page_ends_in_one_line_not_a_traceback(test_database_url: str) -> None:
+    from poradnia.monitoring.models import JobRun
+    from tests.support.watching import manage
+
+    track(make_case().case, "WSA_Opole", SIGNATURE)
+    with StandIn({"WSA_Opole": page("10:00")}, content_type="text/html; charset=idna") as standin:
+        done = manage("run_court_session_parser", "--inline", "--parser", "WSA_Opole",
+                      env={"DATABASE_URL": test_database_url, "EWOKANDA_BASE_URL": standin.base_url,
+                           "EWOKANDA_ALLOW_LOOPBACK": "true", "DJANGO_SETTINGS_MODULE": "poradnia.settings.dev"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "court-session parser finished with status" in done.stderr
+    assert '"type": "ParseError"' in done.stdout and "charset 'idna'" in done.stdout
+    assert JobRun.objects.get().status == JobRun.Status.FAILED_ALL

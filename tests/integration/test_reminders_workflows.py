@@ -47,6 +47,12 @@ NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def _now_window(settings) -> None:
+    """NOW is a fixed day in the past: widen the window a --now given to a command must fall in."""
+    settings.RUN_NOW_MAX_PAST_DAYS = 36_500
+
+
 def two_lawyers_three_events(now: datetime = NOW) -> None:
     """Two staff, two due events and a completed one: 4 reminders, 2 skipped."""
     client = User.objects.create_user("client")
@@ -207,7 +213,7 @@ def run_command(name: str, *args: str) -> dict:
     return json.loads(out.getvalue())
 
 
-def test_commands_inline_do_the_job_in_process_and_are_idempotent(mailoutbox: list) -> None:
+def test_commands_inline_do_the_job_in_process_and_are_idempotent(mailoutbox: list, settings) -> None:
     two_lawyers_three_events()
     old_case_and_subscribers()
     sessions(NOW)
@@ -232,7 +238,7 @@ async def test_command_starts_the_workflow_on_temporal_and_prints_its_result(
 ) -> None:
     await in_db_thread(two_lawyers_three_events)
     env = {**os.environ, "DATABASE_URL": test_database_url, "TEMPORAL_ADDRESS": temporal_server.address,
-           "TEMPORAL_TASK_QUEUE": task_queue}
+           "TEMPORAL_TASK_QUEUE": task_queue, "RUN_NOW_MAX_PAST_DAYS": "36500"}  # NOW is a fixed day in the past
     before = datetime.now(UTC)
     async with run_worker():
         proc = await asyncio.create_subprocess_exec(

@@ -61,6 +61,65 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("days", [-40, 3, None])
+def test_a_now_outside_the_window_around_the_real_clock_is_refused_with_one_line(
+        client, operator, settings, days: int | None) -> None:
+    # A retention run as of 2099 deleted the job history and scrubbed every sent e-mail; year 1 overflowed.
+    from datetime import UTC, datetime, timedelta
+
+    from devtools.devserver import free_port
+
+    settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"  # nothing may be started: nothing listens here
+    value = "0001-01-01T00:30:00+01:00" if days is None else (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    client.force_login(operator)
+    response = client.post(run_url("retention"), {"now": value})
+    page = response.content.decode()
+    assert response.status_code == 200 and "is outside the allowed window: from 31 days before to 1 days after" in page
+    assert LogEntry.objects.count() == 0
+    inside = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    assert RunForm(find_job("retention"), {"now": inside}).is_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("value", ["2099-01-01T00:00:00+00:00", "0001-01-01T00:30:00+01:00"])
+def test_the_command_line_refuses_a_now_outside_the_window_with_one_line(test_database_url: str, value: str) -> None:
+    from poradnia.monitoring.models import JobRun
+    from tests.support.watching import manage
+
+    done = manage("clear_sessions_job", "--inline", "--now", value, env={"DATABASE_URL": test_database_url})
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"CommandError: --now {value!r} is outside the allowed window: from 31 days before to 1 days after the real "
+        f"time ({done.stderr.split('real time (')[1].split(')')[0]}); see RUN_NOW_MAX_PAST_DAYS and "
+        "RUN_NOW_MAX_FUTURE_DAYS"]
+    assert not JobRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_dry_run_page_names_signatures_and_cases_only_to_those_who_may_see_them(
+        client, operator, django_user_model, monkeypatch: pytest.MonkeyPatch) -> None:
+    from poradnia.jobs import run_now as runs
+
+    result = {"dry_run": True, "status": "completed_success", "courts": [{"parser_key": "WSA_Opole", "planned": [
+        {"action": "create", "signature": "II SA/Op 7/26", "date": "2026-12-09", "slot": 0, "time": "10:30",
+         "case_id": 4242}]}]}
+
+    async def described(body):  # noqa: ANN001,ANN202 - stands in for Temporal's answer about a finished run
+        return {"status": "completed", "run_id": "r1", "result": result, "error": ""}
+
+    monkeypatch.setattr(runs, "with_client", described)
+    url = f"{PAGE}run/court-session-parser-manual-20261201T000000-abcdef/"
+    client.force_login(operator)
+    page = client.get(url).content.decode()
+    assert 'id="planned"' in page and "create" in page and "2026-12-09" in page
+    assert "II SA/Op 7/26" not in page and "4242" not in page  # nor in the Result details
+    operator.user_permissions.add(Permission.objects.get(codename="view_courtcase"))
+    client.force_login(django_user_model.objects.get(pk=operator.pk))
+    page = client.get(url).content.decode()
+    assert "II SA/Op 7/26" in page and "4242" in page
+
+
+@pytest.mark.django_db
 def test_temporal_down_starts_nothing_and_logs_nothing(client, operator, settings) -> None:
     from devtools.devserver import free_port
 
@@ -87,6 +146,7 @@ def test_dry_run_from_the_browser_shows_planned_changes(
 
     tracked = make_case("Kowalski", staff=1)
     track(tracked.case, "WSA_Opole", "II SA/Op 7/26")
+    operator.user_permissions.add(Permission.objects.get(codename="view_courtcase"))  # to see the signatures
     settings.TEMPORAL_ADDRESS = temporal_server.address
     settings.TEMPORAL_TASK_QUEUE = task_queue
     day = (datetime.now(WARSAW).date() + timedelta(days=2)).isoformat()  # still to come: a plain "create"

@@ -139,11 +139,17 @@ def run(coro):
 def test_backfill_of_three_days_honours_skip(temporal_server: TemporalDevServer, schedule_namespace: str) -> None:
     call_command("apply_schedules", stdout=StringIO())
     out = StringIO()
+    # Three days a month ago (a backfill reaches at most a year back), local midnights built through zoneinfo.
+    warsaw = ZoneInfo("Europe/Warsaw")
+    first = (datetime.now(warsaw) - timedelta(days=30)).date()
+    start = datetime.combine(first, datetime.min.time(), warsaw)
+    end = datetime.combine(first + timedelta(days=3), datetime.min.time(), warsaw)
+    ran = datetime.combine(first, datetime.min.time().replace(hour=23, minute=10), warsaw).astimezone(UTC)
     # No worker: the first backfilled run stays running, so with SKIP the other two are skipped.
-    call_command("schedules", "backfill", "court-session-parser", "--start", "2025-01-01T00:00",
-                 "--end", "2025-01-04T00:00", stdout=out)
-    assert out.getvalue().strip() == ("court-session-parser: backfill requested for 2025-01-01T00:00:00+01:00 .. "
-                                      "2025-01-04T00:00:00+01:00 (overlap SKIP)")
+    call_command("schedules", "backfill", "court-session-parser", "--start", f"{first}T00:00",
+                 "--end", f"{first + timedelta(days=3)}T00:00", stdout=out)
+    assert out.getvalue().strip() == (f"court-session-parser: backfill requested for {start.isoformat()} .. "
+                                      f"{end.isoformat()} (overlap SKIP)")
 
     async def check():
         client = await connect_to(temporal_server, schedule_namespace)
@@ -166,9 +172,9 @@ def test_backfill_of_three_days_honours_skip(temporal_server: TemporalDevServer,
 
     info, started = run(check())
     assert (info.num_actions, info.num_actions_skipped_overlap) == (1, 2)
-    # The first of the three (Jan 1, 23:10 in Warsaw = 22:10 UTC) is the one that ran.
-    assert [a.scheduled_at for a in info.recent_actions] == [datetime(2025, 1, 1, 22, 10, tzinfo=UTC)]
-    assert started == ["court-session-parser-2025-01-01T22:10:00Z"]
+    # The first of the three (23:10 in Warsaw on the first day) is the one that ran.
+    assert [a.scheduled_at for a in info.recent_actions] == [ran]
+    assert started == [f"court-session-parser-{ran:%Y-%m-%dT%H:%M:%S}Z"]
 
 
 def test_prune_deletes_only_our_undeclared_schedules(temporal_server: TemporalDevServer,

@@ -50,3 +50,19 @@ def test_staff_without_monitoring_permissions_see_the_strip_too(client, django_u
     user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(user)
     assert "System status" in strip(client)
+
+
+def test_alert_titles_only_for_those_who_may_see_the_alerts(client, django_user_model) -> None:
+    # An alert's title names the court and the signature; the Alerts list answers these users 403.
+    from django.contrib.auth.models import Permission
+
+    raise_alert("court:WSA_Opole:row:II SA/OP 1/26", "WSA_Opole: hearing of II SA/Op 1/26 cannot be read", "m",
+                now=timezone.now())
+    user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get("/admin/monitoring/alert/").status_code == 403
+    text = strip(client)
+    assert "1 open" in text and "II SA/Op 1/26" not in text
+    user.user_permissions.add(Permission.objects.get(codename="view_alert"))
+    client.force_login(django_user_model.objects.get(pk=user.pk))  # a fresh permission cache
+    assert "II SA/Op 1/26" in strip(client)

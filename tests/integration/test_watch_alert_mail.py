@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from devtools.smtp import SmtpReceiver
 from poradnia.monitoring.alerts import ALERT_KIND
-from poradnia.monitoring.models import Alert, WebhookDelivery
+from poradnia.monitoring.models import Alert, JobRun, WebhookDelivery
 from poradnia.monitoring.watch import (
     CheckResult,
     ProbeFacts,
@@ -23,6 +23,7 @@ from poradnia.monitoring.watch import (
     evaluate_backlog,
     evaluate_mail,
     evaluate_pollers,
+    evaluate_runs,
     evaluate_schedules,
     evaluate_webhook,
     temporal_failure,
@@ -53,7 +54,9 @@ def every_watch_finding(settings) -> list[CheckResult]:
     settings.ALERT_WEBHOOK_URL = "https://hooks.example.org/services/secret-token"
     WebhookDelivery.objects.create(key="revoked", alert_key="a", payload={"text": "x"}, status="failed", attempts=1,
                                    next_attempt_at=now, created=now - timedelta(minutes=5), last_error="HTTP 410")
-    return [evaluate_pollers(queue, "poradnia", now), evaluate_webhook(now),
+    JobRun.objects.create(job="court-session-parser", workflow_id="court-session-parser-x", run_id="r-stuck",
+                          started=now - timedelta(hours=7))
+    return [evaluate_runs(now), evaluate_pollers(queue, "poradnia", now), evaluate_webhook(now),
             evaluate_backlog(queue, ProbeFacts(running_since=now - timedelta(seconds=600)), "poradnia", now),
             schedules, evaluate_mail(now), temporal_failure(RuntimeError("connection refused"), "temporal:7233")]
 
@@ -79,6 +82,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
         "[Poradnia błąd] E-maile nie są wysyłane",
         "[Poradnia błąd] Temporal pod adresem temporal:7233 nie odpowiada",
         "[Poradnia ostrzeżenie] Webhook alertów (hooks.example.org) nie przyjmuje wiadomości",
+        "[Poradnia błąd] Zadanie „synchronizacja wokand” (court-session-parser) trwa dłużej niż 6 h",
     }
     # The dedupe keys and the admin's English record are the watch's own.
     assert Alert.objects.get(dedupe_key="watch:schedule:retention:missing").title == (

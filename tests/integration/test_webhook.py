@@ -153,3 +153,45 @@ def test_a_restarted_watch_never_posts_an_alert_twice(
         assert sorted(rows) == sorted((f"alert:{text[1:-1]}:1", "sent") for text in posted)
     finally:
         smtp.stop()
+
+
+def test_a_slow_receiver_holds_no_lock_and_meets_one_total_deadline(settings) -> None:
+    # The receiver answers a header byte every 50 ms (20 s in all), each read well inside the timeout.
+    # While it drips, another process writes: no transaction may be open across the POST (on SQLite it
+    # held the write lock, and the writer failed with "database is locked"), and the POST ends at the deadline.
+    import sqlite3
+    import threading
+    import time
+
+    from django.db import connection
+
+    from poradnia.outbox.models import OutboxEmail
+    from tests.support.httpservers import header_dripper
+
+    settings.ALERT_WEBHOOK_ALLOWED_HOSTS, settings.ALERT_WEBHOOK_ALLOW_LOOPBACK = [], True
+    settings.ALERT_WEBHOOK_TIMEOUT_S = 3.0
+    now = timezone.now()
+    done: list[object] = []
+    with header_dripper(interval=0.05) as url:
+        settings.ALERT_WEBHOOK_URL = url + "hook"
+        raise_alert("slow", "Slow", "hook", now=now)
+        sender = threading.Thread(target=lambda: done.append(deliver_pending(now)))
+        started = time.monotonic()
+        sender.start()
+        time.sleep(0.5)  # the POST is under way
+        if connection.vendor == "sqlite":  # a second writer, as `outbox retry` in another process
+            writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=1.0, isolation_level=None)
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("UPDATE outbox_outboxemail SET attempts = attempts WHERE 0")
+            writer.execute("COMMIT")
+            writer.close()
+        else:
+            OutboxEmail.objects.filter(pk__lt=0).update(attempts=0)
+        sender.join(timeout=30)
+        elapsed = time.monotonic() - started
+    summary = done[0]
+    assert (summary.sent, summary.retrying) == (0, 1), summary  # type: ignore[attr-defined]
+    assert "total deadline of 3 s" in summary.errors[0]  # type: ignore[attr-defined]
+    row = WebhookDelivery.objects.get()
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, now + backoff(1))
+    assert elapsed < 3.0 + 3.0, elapsed  # the deadline plus slack, not the 20 s drip

@@ -191,13 +191,32 @@ def test_single_byte_polish_charsets(encoding: str) -> None:
 def test_decode_page_charset_sources() -> None:
     body = generate_page([row("II SA/Gl 1/25", subject="gęś")], encoding="windows-1250")
     assert "gęś" in decode_page(body, None)  # <meta http-equiv>
-    assert "gęś" in decode_page(body, "text/html; charset=nonsense-charset")  # unknown -> meta
     assert "gęś" not in decode_page(body, "text/html; charset=UTF-8")  # the header wins
     assert "gęś" in decode_page('<meta charset="iso-8859-2">gęś'.encode("iso-8859-2"), None)
     assert decode_page(b"\xef\xbb\xbfabc", None) == "abc"
-    assert decode_page(b"a\xffb", "text/html; charset=base64") == "a\ufffdb"  # not a text codec
     late_meta = b" " * 5000 + '<meta charset="windows-1250">ż'.encode("windows-1250")
     assert decode_page(late_meta, None).endswith("\ufffd")  # only the first ~4 KB are sniffed
+
+
+@pytest.mark.parametrize("label", ["punycode", "idna", "base64", "rot13", "utf-7", "nonsense-charset", "cp037"])
+def test_a_charset_no_court_uses_is_a_parse_error(label: str) -> None:
+    # punycode decodes in quadratic pure Python, idna raises UnicodeError: neither may reach a decoder.
+    body = generate_page([row("II SA/Gl 1/25")])
+    for content_type, page in ((f"text/html; charset={label}", body),
+                               (None, f'<meta charset="{label}">'.encode() + body)):
+        with pytest.raises(ParseError, match="is not one a court page uses"):
+            decode_page(page, content_type, "WSA_Gliwice")
+        with pytest.raises(ParseError, match="WSA_Gliwice: charset") as error:
+            parse_page(page, content_type=content_type, court="WSA_Gliwice")
+        assert not isinstance(error.value.__cause__, UnicodeError)
+
+
+@pytest.mark.parametrize("label", ["utf-8", "UTF8", "iso-8859-2", "latin2", "windows-1250", "cp1250", "us-ascii",
+                                   "latin1", "iso-8859-1", "utf-16"])
+def test_the_charsets_courts_use_are_decoded(label: str) -> None:
+    codec = "utf-16" if label == "utf-16" else label
+    body = generate_page([row("II SA/Gl 1/25", subject="abc")], encoding=codec, meta_charset=False)
+    assert len(parse_page(body, content_type=f"text/html; charset={label}").rows) == 1
 
 
 def test_utf16_page_is_parsed() -> None:

@@ -18,8 +18,11 @@ from poradnia.monitoring.models import Alert, JobRun, WatchCheck
 register = template.Library()
 
 
-@register.inclusion_tag("monitoring/status_strip.html")
-def status_strip() -> dict[str, Any]:
+@register.inclusion_tag("monitoring/status_strip.html", takes_context=True)
+def status_strip(context: template.Context) -> dict[str, Any]:
+    """Open alerts' titles name courts and signatures: listed only for those who may see the Alerts list."""
+    request = context.get("request")
+    sees_alerts = request is not None and request.user.has_perm("monitoring.view_alert")
     now = timezone.now()
     pollers = WatchCheck.objects.filter(name="pollers").first()
     # Three missed rounds: the watch itself is not running (or cannot reach the database).
@@ -28,4 +31,4 @@ def status_strip() -> dict[str, Any]:
     last_runs = [JobRun.objects.filter(job=job).order_by("-started").first() for job in jobs]
     open_alerts = Alert.objects.filter(resolved_at__isnull=True).order_by("-last_seen")
     return {"pollers": pollers, "watch_stale": watch_stale, "last_runs": [r for r in last_runs if r],
-            "open_alerts": list(open_alerts[:5]), "open_count": open_alerts.count()}
+            "open_alerts": list(open_alerts[:5]) if sees_alerts else [], "open_count": open_alerts.count()}

@@ -9,7 +9,7 @@ read in it too.
 from __future__ import annotations
 
 import getpass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from temporalio.client import Client, ScheduleOverlapPolicy
 
 from poradnia.jobs.command import TemporalCommand
 from schedules import operate
+from schedules.declared import declared_schedules
 from schedules.overview import ScheduleView, overview, schedule_view
 
 OVERLAPS = [policy.name.lower() for policy in ScheduleOverlapPolicy]
@@ -28,13 +29,32 @@ def when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M %Z}"
 
 
+NOTE_MAX = 500  # as the admin's note field: the server takes 100k characters, the Web UI shows a line
+BACKFILL_MAX_DAYS = 366  # a backfill reaches at most a year back (and not into the future)
+
+
 def parse_time(value: str, tz: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise CommandError(f"{value!r} is not an ISO 8601 time, e.g. 2025-06-01T00:00 or 2025-06-01T00:00+02:00") \
             from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(tz))
+    now = datetime.now(UTC)
+    try:
+        inside = now - timedelta(days=BACKFILL_MAX_DAYS) <= moment <= now + timedelta(days=1)
+    except OverflowError:  # year 1 with a positive offset is before year 1 in UTC
+        inside = False
+    if not inside:
+        raise CommandError(f"{value!r} is outside the backfill window: at most {BACKFILL_MAX_DAYS} days back, "
+                           "not in the future")
+    return moment
+
+
+def checked_note(note: str | None) -> str | None:
+    if note is not None and len(note) > NOTE_MAX:
+        raise CommandError(f"--note has {len(note)} characters: at most {NOTE_MAX}")
+    return note
 
 
 def overlap_option(value: str | None) -> ScheduleOverlapPolicy | None:
@@ -65,6 +85,12 @@ class Command(TemporalCommand):
                                    "buffer_all runs each in turn)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        checked_note(options.get("note"))  # the arguments' ranges first: a bad one needs no Temporal
+        if action == "backfill":
+            tz = operate.declared(options["schedule_id"]).time_zone if options["schedule_id"] in {
+                e.id for e in declared_schedules()} else "UTC"
+            parse_time(options["start"], tz), parse_time(options["end"], tz)
+
         async def run() -> None:
             client = await self.connect()
             try:
@@ -89,12 +115,12 @@ class Command(TemporalCommand):
 
     async def do_pause(self, client: Client, schedule_id: str, note: str | None, **options: Any) -> None:
         # Temporal records no "who": the note carries it, so the watch's paused-too-long alert names them.
-        by = f"paused by {_os_user()} with manage.py schedules"
+        note, by = checked_note(note), f"paused by {_os_user()} with manage.py schedules"
         await operate.pause(client, schedule_id, f"{note} ({by})" if note else by)
         self.stdout.write(f"{schedule_id}: paused")
 
     async def do_unpause(self, client: Client, schedule_id: str, note: str | None, **options: Any) -> None:
-        await operate.unpause(client, schedule_id, note or "unpaused with manage.py schedules")
+        await operate.unpause(client, schedule_id, checked_note(note) or "unpaused with manage.py schedules")
         self.stdout.write(f"{schedule_id}: unpaused")
 
     async def do_trigger(self, client: Client, schedule_id: str, overlap: str | None, **options: Any) -> None:

@@ -40,10 +40,16 @@ class Command(BaseCommand):
             known = ", ".join(Court.objects.values_list("parser_key", flat=True))
             raise CommandError(f"unknown parser key {parser_key!r}; known: {known}") from None
         if file is not None:
+            limit = settings.EWOKANDA_MAX_BYTES  # as for a live page; /dev/zero would be read forever
             try:
-                body, content_type = file.read_bytes(), None
+                if not file.is_file():
+                    raise CommandError(f"cannot read {file}: not a regular file")
+                with file.open("rb") as handle:
+                    body, content_type = handle.read(limit + 1), None
             except OSError as exc:
                 raise CommandError(f"cannot read {file}: {exc}") from exc
+            if len(body) > limit:
+                raise CommandError(f"{file} is larger than EWOKANDA_MAX_BYTES ({limit} bytes)")
         else:
             try:
                 page = fetch_court_page(

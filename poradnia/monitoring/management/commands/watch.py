@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from poradnia import temporal
 from poradnia.jobs.command import TemporalCommand
@@ -36,6 +37,10 @@ class Command(TemporalCommand):
 
     def handle(self, *args: Any, once: bool, interval: float | None, task_queue: str | None, alive_file: str,
                **options: Any) -> None:
+        if interval is not None:  # the setting's own range (0 meant the default, a negative one spun)
+            low, high = settings.SETTING_RANGES["WATCH_INTERVAL_S"]
+            if not low <= interval <= high:
+                raise CommandError(f"--interval {interval:g} is out of range: use a number from {low:g} to {high:g}")
         queue = task_queue or settings.TEMPORAL_TASK_QUEUE
         ids = [entry.id for entry in declared_schedules()]
         if once:
@@ -44,7 +49,8 @@ class Command(TemporalCommand):
             if open_alerts:
                 raise SystemExit(1)
             return
-        asyncio.run(self._loop(ids, queue, interval or settings.WATCH_INTERVAL_S, alive_file))
+        asyncio.run(self._loop(ids, queue, interval if interval is not None else settings.WATCH_INTERVAL_S,
+                               alive_file))
 
     def _print(self, lines: list[str], open_alerts: list) -> None:
         for line in lines:
