@@ -45,22 +45,12 @@ define tier
 	if [ $$rc != 0 ]; then echo "make test: tier wall times"; cat $(TIERS); exit $$rc; fi
 endef
 
-# The in-process tiers at each instant, the two passes side by side (one core each); a pass's output is printed
-# when it fails, its summary line otherwise.
-clock_pass = $(PY) -m pytest tests/unit tests/integration -q -p no:cacheprovider -m "not real_clock" --clock=$(1) \
-	> var/clock-$(2).log 2>&1
-CLOCK_PASSES = { $(call clock_pass,$(SPRING),spring-forward) & spring=$$!; \
-	$(call clock_pass,$(YEAR_END),year-end) & year_end=$$!; \
-	wait $$spring; a=$$?; wait $$year_end; b=$$?; \
-	for log in var/clock-spring-forward.log var/clock-year-end.log; do echo "$$log:"; tail -n 2 $$log; done; \
-	[ $$a = 0 ] || cat var/clock-spring-forward.log; [ $$b = 0 ] || cat var/clock-year-end.log; \
-	[ $$a = 0 ] && [ $$b = 0 ]; }
-
 test: install-dev lint browser compose-check
 	@mkdir -p var && : > $(TIERS)
 	$(call tier,unit,$(PY) -m pytest tests/unit)
 	$(call tier,integration+fault,$(PY) -m pytest tests/integration tests/fault --durations=15)
-	$(call tier,clock passes,$(CLOCK_PASSES))
+	$(call tier,clock spring-forward,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(SPRING))
+	$(call tier,clock year-end,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(YEAR_END))
 	$(call tier,postgresql,$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "postgres and not own_database" --durations=15)
 	@echo "make test: tier wall times"; cat $(TIERS)
 
