@@ -25,7 +25,7 @@ def demo_pages_dir() -> Path | None:
     return candidate if candidate.is_dir() and any(candidate.glob("*.html")) else None
 
 
-def start_demo(data_dir: Path, per_court: int = 3) -> dict[str, str]:
+def start_demo(data_dir: Path, per_court: int = 3, port: int | None = None) -> dict[str, str]:
     """Start the stand-in, track ``per_court`` signatures of each served court; return env overrides."""
     global _standin
     from django.conf import settings
@@ -39,7 +39,7 @@ def start_demo(data_dir: Path, per_court: int = 3) -> dict[str, str]:
     pages = {key: recorded.get(key) or generate_page(random_rows(300, seed=i, court_code=COURT_CODES[key],
                                                                  start=start))
              for i, (key, _) in enumerate(COURTS)}
-    _standin = StandIn(pages, port=DEMO_PORT).start()
+    _standin = StandIn(pages, port=DEMO_PORT if port is None else port).start()
     settings.EWOKANDA_BASE_URL = _standin.base_url
     # The worker is not running yet: the demo's cases wait for a run the user starts (below), not a lookup each.
     settings.COURT_LOOKUP_ON_REGISTRATION = False

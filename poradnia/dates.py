@@ -29,11 +29,12 @@ class _Forms:
     short_date: str
     short_time: str
     no_hour: str
+    month_year: str
 
 
 FORMS = {
-    "pl": _Forms("EEEE, d MMMM y 'r.'", "'godz.' H:mm", "d.MM.y", "HH:mm", "godzina nie została podana"),
-    "en": _Forms("EEEE, d MMMM y", "'at' HH:mm", "d.MM.y", "HH:mm", "hour not given"),
+    "pl": _Forms("EEEE, d MMMM y 'r.'", "'godz.' H:mm", "d.MM.y", "HH:mm", "godzina nie została podana", "LLLL y"),
+    "en": _Forms("EEEE, d MMMM y", "'at' HH:mm", "d.MM.y", "HH:mm", "hour not given", "LLLL y"),
 }
 
 
@@ -79,3 +80,17 @@ def short_datetime(moment: datetime, language: str | None = None, *, hearing: bo
     if hearing and not has_hour(when):
         return format_date(when.date(), forms.short_date, locale=lang)
     return format_datetime(when, f"{forms.short_date} {forms.short_time}", tzinfo=WARSAW, locale=lang)
+
+
+def short_date(value: date | datetime, language: str | None = None) -> str:
+    """"9.12.2026": a day in tables and titles."""
+    lang = _language(language)
+    day = local(value).date() if isinstance(value, datetime) else value
+    return format_date(day, FORMS[lang].short_date, locale=lang)
+
+
+def month_year(value: date | datetime, language: str | None = None) -> str:
+    """"grudzień 2026": a month on its own (CLDR's stand-alone month name, nominative in Polish)."""
+    lang = _language(language)
+    day = local(value).date() if isinstance(value, datetime) else value
+    return format_date(day, FORMS[lang].month_year, locale=lang)

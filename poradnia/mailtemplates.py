@@ -24,6 +24,14 @@ def email_language() -> str:
     return settings.LANGUAGE_CODE.split("-")[0].split("_")[0].lower()
 
 
+def date_language() -> str:
+    """The language the e-mail's dates are written in: the e-mail's, or English where its templates fall back."""
+    from poradnia.dates import FORMS
+
+    language = email_language()
+    return language if language in FORMS else FALLBACK_LANGUAGE
+
+
 def localised_template(base: str, name: str, language: str | None = None) -> Any:
     """``<base>/<language>/<name>``, or the English one when the language has none."""
     language = language or email_language()

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Poradnia - background jobs"
+admin.site.site_header = _("Poradnia - background jobs")
 
 # admin/jobs/ (the Background jobs page) comes first: it is also what the admin's "Background jobs" app link opens.
 urlpatterns = [path("admin/jobs/", include("poradnia.jobs.urls")), path("admin/", admin.site.urls)]

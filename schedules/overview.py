@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from schedules.apply import describe_or_none
 from schedules.declared import ScheduleEntry, declared_schedules
-from schedules.words import duration_in_words, spec_in_words
+from schedules.words import ENGLISH, Words, duration_in_words, spec_in_words
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ async def recent_runs(client: Client, description: ScheduleDescription, count: i
 
 
 async def schedule_view(client: Client, entry: ScheduleEntry, *, ui_url: str, next_count: int = 3,
-                        run_count: int = 5) -> ScheduleView:
+                        run_count: int = 5, words: Words = ENGLISH) -> ScheduleView:
     description = await describe_or_none(client.get_schedule_handle(entry.id))
     if description is None:
         return ScheduleView(entry=entry, exists=False)
@@ -104,9 +105,9 @@ async def schedule_view(client: Client, entry: ScheduleEntry, *, ui_url: str, ne
         exists=True,
         paused=schedule.state.paused,
         note=schedule.state.note or "",
-        spec=spec_in_words(schedule.spec),
+        spec=spec_in_words(schedule.spec, words),
         overlap=schedule.policy.overlap.name,
-        catchup_window=duration_in_words(schedule.policy.catchup_window),
+        catchup_window=duration_in_words(schedule.policy.catchup_window, words),
         next_runs=[t.astimezone(tz) for t in info.next_action_times[:next_count]],
         recent_runs=await recent_runs(client, description, run_count, ui_url),
         actions=info.num_actions,
@@ -115,7 +116,7 @@ async def schedule_view(client: Client, entry: ScheduleEntry, *, ui_url: str, ne
     )
 
 
-async def overview(client: Client, *, ui_url: str, entries: list[ScheduleEntry] | None = None, **kwargs: int
+async def overview(client: Client, *, ui_url: str, entries: list[ScheduleEntry] | None = None, **kwargs: Any
                    ) -> list[ScheduleView]:
     """Every declared schedule's view, fetched concurrently."""
     entries = declared_schedules() if entries is None else entries

@@ -2,17 +2,43 @@
 
 Operators read when a job runs, not ranges of a calendar spec. The common shapes (hourly, daily,
 weekly, monthly at one time) get a sentence; anything else is spelled out field by field, so an
-unusual spec set by hand on the server is still shown truthfully.
+unusual spec set by hand on the server is still shown truthfully. The sentences are English; a caller
+that speaks another language passes its gettext functions (``Words``: the admin passes Django's, whose
+catalog for them is schedules/locale), since schedules import without Django.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec
 
-DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for makemessages (it knows this name) without translating it here."""
+    return message
+
+
+def _plural(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
+@dataclass(frozen=True)
+class Words:
+    """The translation functions the sentences go through (English: none)."""
+
+    gettext: Callable[[str], str] = gettext_noop
+    ngettext: Callable[[str, str, int], str] = _plural
+
+
+ENGLISH = Words()
+
+# "weekly on <day>": the day in the form the sentence needs (Polish: "w niedzielę", accusative).
+DAYS = (gettext_noop("on Sunday"), gettext_noop("on Monday"), gettext_noop("on Tuesday"),
+        gettext_noop("on Wednesday"), gettext_noop("on Thursday"), gettext_noop("on Friday"),
+        gettext_noop("on Saturday"))
 
 
 def _single(ranges: Sequence[ScheduleRange]) -> int | None:
@@ -35,7 +61,8 @@ def _ranges_text(ranges: Sequence[ScheduleRange]) -> str:
     return ",".join(parts) or "*"
 
 
-def calendar_in_words(calendar: ScheduleCalendarSpec) -> str:
+def calendar_in_words(calendar: ScheduleCalendarSpec, words: Words = ENGLISH) -> str:
+    gettext = words.gettext
     second, minute, hour = _single(calendar.second), _single(calendar.minute), _single(calendar.hour)
     every_day_of_month = _every(calendar.day_of_month, 1, 31)
     every_month = _every(calendar.month, 1, 12)
@@ -43,36 +70,41 @@ def calendar_in_words(calendar: ScheduleCalendarSpec) -> str:
     day_of_month, day_of_week = _single(calendar.day_of_month), _single(calendar.day_of_week)
     if second == 0 and minute is not None and every_month and not calendar.year:
         if hour is None and _every(calendar.hour, 0, 23) and every_day_of_month and every_day_of_week:
-            return f"hourly at minute {minute}"
+            return gettext("hourly at minute %(minute)s") % {"minute": minute}
         if hour is not None:
             time = f"{hour:02d}:{minute:02d}"
             if every_day_of_month and every_day_of_week:
-                return f"daily at {time}"
+                return gettext("daily at %(time)s") % {"time": time}
             if every_day_of_month and day_of_week is not None:
-                return f"weekly on {DAYS[day_of_week % 7]} at {time}"
+                return gettext("weekly %(day)s at %(time)s") % {"day": gettext(DAYS[day_of_week % 7]), "time": time}
             if every_day_of_week and day_of_month is not None:
-                return f"monthly on day {day_of_month} at {time}"
+                return gettext("monthly on day %(day)s at %(time)s") % {"day": day_of_month, "time": time}
     fields = ("second", "minute", "hour", "day_of_month", "month", "day_of_week", "year")
     return "calendar " + " ".join(f"{name}={_ranges_text(getattr(calendar, name))}" for name in fields)
 
 
-def spec_in_words(spec: ScheduleSpec) -> str:
+def spec_in_words(spec: ScheduleSpec, words: Words = ENGLISH) -> str:
     """Every part of the spec in words, followed by the time zone it is evaluated in."""
-    parts = [calendar_in_words(calendar) for calendar in spec.calendars]
-    parts += [f"every {interval.every}" for interval in spec.intervals]
+    gettext = words.gettext
+    parts = [calendar_in_words(calendar, words) for calendar in spec.calendars]
+    parts += [gettext("every %(interval)s") % {"interval": interval.every} for interval in spec.intervals]
     parts += [f"cron '{expression}'" for expression in spec.cron_expressions]
-    parts += [f"except {calendar_in_words(calendar)}" for calendar in spec.skip]
-    text = "; ".join(parts) or "never"
+    parts += [gettext("except %(calendar)s") % {"calendar": calendar_in_words(calendar, words)}
+              for calendar in spec.skip]
+    text = "; ".join(parts) or gettext("never")
     return f"{text} ({spec.time_zone_name or 'UTC'})"
 
 
-def duration_in_words(value: timedelta | None) -> str:
+def duration_in_words(value: timedelta | None, words: Words = ENGLISH) -> str:
     """A catch-up window as people say it: "1 day", "7 days", "1 hour", "90 minutes"."""
     if value is None:
-        return "server default (1 year)"
+        return words.gettext("server default (1 year)")
+    ngettext = words.ngettext
     seconds = int(value.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    units = ((86400, lambda n: ngettext("%(count)d day", "%(count)d days", n)),
+             (3600, lambda n: ngettext("%(count)d hour", "%(count)d hours", n)),
+             (60, lambda n: ngettext("%(count)d minute", "%(count)d minutes", n)))
+    for size, words in units:
         if seconds >= size and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{seconds} seconds"
+            return words(seconds // size) % {"count": seconds // size}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}

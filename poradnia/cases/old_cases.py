@@ -21,7 +21,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from poradnia.contracts import WARSAW, EmailKind, OldCasesQueued
-from poradnia.mailtemplates import EmailTemplates
+from poradnia.dates import long_date, month_year
+from poradnia.mailtemplates import EmailTemplates, date_language
 from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 from poradnia.users.models import User
@@ -54,8 +55,8 @@ def queue_old_cases_reminder(now: datetime) -> OldCasesQueued:
     queued = 0
     if count:
         message = EmailTemplates.load(TEMPLATES).render({
-            "count": count, "cutoff": f"{cutoff:%Y-%m-%d}", "years": settings.YEARS_TO_STORE_CASES,
-            "month": month,
+            "count": count, "cutoff": long_date(cutoff.date(), date_language()),
+            "years": settings.YEARS_TO_STORE_CASES, "month": month_year(local.date(), date_language()),
         })
         recipients = deliverable(User.objects.filter(notify_old_cases=True))
         for user_id, email in recipients.order_by("id").values_list("id", "email"):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Event, Reminder
 
@@ -11,7 +12,7 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "time"
     raw_id_fields = ("case", "created_by", "modified_by")
 
-    @admin.display(description="text")
+    @admin.display(description=_("text"))
     def short_text(self, obj: Event) -> str:
         return obj.text[:80]
 

@@ -61,8 +61,9 @@ from django.utils import timezone
 
 from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.cases.models import Case, CaseStaff
-from poradnia.contracts import PAGE_SIZE, WARSAW, EmailKind, ReminderProgress
-from poradnia.mailtemplates import EmailTemplates, RenderedEmail
+from poradnia.contracts import PAGE_SIZE, EmailKind, ReminderProgress
+from poradnia.dates import long_datetime, short_datetime
+from poradnia.mailtemplates import EmailTemplates, RenderedEmail, date_language
 from poradnia.outbox.models import OutboxEmail
 from poradnia.outbox.queueing import bulk_enqueue, deliverable, is_deliverable
 from poradnia.users.models import User
@@ -106,7 +107,13 @@ def management_recipients() -> list[Recipient]:
 
 
 def local_time(value: datetime) -> str:
-    return timezone.localtime(value, WARSAW).strftime("%Y-%m-%d %H:%M %Z")
+    """"środa, 9 grudnia 2026 r., godz. 10:00"; an event at local midnight is a day without an hour
+    (a hearing the court listed without one), so its reminder names no 00:00."""
+    return long_datetime(value, date_language(), hearing=True)
+
+
+def short_time(value: datetime) -> str:
+    return short_datetime(value, date_language(), hearing=True)
 
 
 def queue_event_reminders(
@@ -213,6 +220,7 @@ def _process_page(
                     message = messages[as_management] = templates.render({
                         **case_context(case_id), "case_id": str(case_id), "case_name": case_name,
                         "text": event["text"], "time": local_time(event["time"]),
+                        "time_short": short_time(event["time"]),
                         "deadline": event["deadline"], "management": as_management, "unassigned": not members,
                     })
                 emails.append(OutboxEmail(key=key, kind=REMINDER_KIND, to=user.email,

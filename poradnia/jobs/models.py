@@ -6,19 +6,20 @@ of what an operator did (``LogEntry`` points at a content type and an object id,
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 OPERATE_PERMISSION = "jobs.operate_schedules"
 
 
 class BackgroundJob(models.Model):
-    schedule_id = models.CharField(primary_key=True, max_length=200)
+    schedule_id = models.CharField(_("schedule id"), primary_key=True, max_length=200)
 
     class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
         managed = False
         default_permissions = ()
-        permissions = [("operate_schedules", "Can pause, unpause and trigger schedules")]
-        verbose_name = "schedule"
-        verbose_name_plural = "schedules"
+        permissions = [("operate_schedules", _("Can pause, unpause and trigger schedules"))]
 
     def __str__(self) -> str:
         return self.schedule_id

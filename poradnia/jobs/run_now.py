@@ -10,6 +10,7 @@ which links to the Web UI and, for a finished dry run, lists its planned changes
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime, time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -21,10 +22,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from poradnia.contracts import JOBS, InvalidTimestamp, Job
+from poradnia.contracts import JOBS, WARSAW, InvalidTimestamp, Job
 from schedules.overview import run_url
 
 from .command import bounded_now, manual_workflow_id
@@ -49,7 +52,7 @@ def validate_now(value: str) -> None:
     try:
         bounded_now(value, "now")
     except InvalidTimestamp as exc:
-        raise forms.ValidationError(f"{exc}") from None
+        raise forms.ValidationError(gettext("This moment cannot be used: %(error)s") % {"error": exc}) from None
 
 
 class RunForm(forms.Form):
@@ -61,15 +64,15 @@ class RunForm(forms.Form):
 
             courts = Court.objects.filter(active=True).order_by("parser_key").values_list("parser_key", "name")
             self.fields["parser_key"] = forms.ChoiceField(
-                label="Court", required=False, choices=[("", "all active courts"), *courts])
+                label=_("Court"), required=False, choices=[("", _("all active courts")), *courts])
         if "dry_run" in offered:
             self.fields["dry_run"] = forms.BooleanField(
-                label="Dry run", required=False,
-                help_text="Read the pages and list what would change; write nothing and e-mail nobody.")
+                label=_("Dry run"), required=False,
+                help_text=_("Read the pages and list what would change; write nothing and e-mail nobody."))
         if "now" in offered:
             self.fields["now"] = forms.CharField(
-                label="Now", required=False, validators=[validate_now], widget=forms.TextInput(attrs={"size": 32}),
-                help_text="The moment the run decides for, ISO 8601 with offset; empty: when it starts.")
+                label=_("Now"), required=False, validators=[validate_now], widget=forms.TextInput(attrs={"size": 32}),
+                help_text=_("The moment the run decides for, ISO 8601 with offset; empty: when it starts."))
 
     def job_input(self, job: Job) -> Any:
         default = job.default_input()
@@ -104,16 +107,19 @@ def run_job(request: HttpRequest, schedule_id: str) -> HttpResponse:
         try:
             run_id = async_to_sync(with_client)(lambda client: start(client, entry, job_input, workflow_id))
         except Exception as exc:  # noqa: BLE001 - shown on the page; nothing started, nothing logged
-            messages.error(request, f"Run {entry.id}: {temporal_error(exc)}")
+            messages.error(request, gettext("Run %(job)s: %(error)s") % {"job": entry.id, "error": temporal_error(exc)})
             return HttpResponseRedirect(back)
         shown = dataclasses.asdict(job_input) if dataclasses.is_dataclass(job_input) else {}
         options = ", ".join(f"{k}={v}" for k, v in shown.items() if k in form.cleaned_data) or "no options"
         message = f"Started {entry.workflow} run {workflow_id} ({options})"
         LogEntry.objects.log_actions(request.user.pk, [BackgroundJob(schedule_id=entry.id)], CHANGE,
                                      change_message=message, single_object=True)
-        messages.success(request, message)
+        messages.success(request, gettext("Started %(workflow)s run %(run)s (%(options)s)") % {
+            "workflow": entry.workflow, "run": workflow_id,
+            "options": options if options != "no options" else gettext("no options")})
         return HttpResponseRedirect(reverse("jobs:run_status", args=[workflow_id]) + f"?run={run_id}")
-    context = {**page_context(request, f"Run now: {entry.id}"), "entry": entry, "form": form, "back": back}
+    title = gettext("Run now: %(job)s") % {"job": entry.id}
+    context = {**page_context(request, title), "entry": entry, "form": form, "back": back}
     return TemplateResponse(request, "jobs/run.html", context)
 
 
@@ -135,8 +141,17 @@ def planned_changes(result: Any) -> list[dict[str, Any]]:
     """A dry run's planned changes, court by court (the result arrives as plain JSON)."""
     if not isinstance(result, dict) or not result.get("dry_run"):
         return []
-    return [{"court": court.get("parser_key", ""), **change}
+    return [{"court": court.get("parser_key", ""), **change, "when": _planned_moment(change)}
             for court in result.get("courts", []) for change in court.get("planned", [])]
+
+
+def _planned_moment(change: dict[str, Any]) -> datetime | None:
+    """The hearing's moment on Warsaw's clock (the plan carries its local date and HH:MM), for poradnia.dates."""
+    try:
+        day, hour = date.fromisoformat(change.get("date", "")), time.fromisoformat(change.get("time", ""))
+    except (TypeError, ValueError):
+        return None
+    return datetime.combine(day, hour, WARSAW)
 
 
 async def describe_run(client: Client, workflow_id: str) -> dict[str, Any]:
@@ -171,7 +186,8 @@ def run_status(request: HttpRequest, workflow_id: str) -> HttpResponse:
     if view and not sees_cases:
         view["result"] = hide_cases(view["result"])
     context = {
-        **page_context(request, f"Run {workflow_id}"), "entry": entry, "workflow_id": workflow_id, "view": view,
+        **page_context(request, gettext("Run %(run)s") % {"run": workflow_id}), "entry": entry,
+        "workflow_id": workflow_id, "view": view,
         "error": error, "back": reverse("jobs:schedules") + f"#schedule-{entry.id}",
         "ui_url": (run_url(settings.TEMPORAL_UI_URL, settings.TEMPORAL_NAMESPACE, workflow_id, view["run_id"])
                    if view else ""),

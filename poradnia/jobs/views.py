@@ -25,6 +25,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from temporalio.client import Client
 
@@ -33,32 +35,37 @@ from poradnia.contracts import first_line
 from schedules import operate
 from schedules.declared import ScheduleEntry, find_entry
 from schedules.overview import ScheduleView, overview, schedule_view
+from schedules.words import Words
 
 from .models import OPERATE_PERMISSION, BackgroundJob
 
 CONNECT_TIMEOUT_S = 10
+WORDS = Words(gettext, ngettext)  # schedules' sentences in the reader's language
 
 
 @dataclass(frozen=True)
 class Action:
     """A button of the page: what it asks, what it logs, and whether it takes a note."""
 
-    label: str  # "Pause"
-    past: str  # "Paused"
+    label: str  # "Pause", in the reader's language
+    confirm: str  # the confirmation button
+    done: str  # the success message, "%(id)s": the schedule
+    past: str  # "Paused": the admin log and the default note stay English (the watch reads the log)
     takes_note: bool
 
 
 ACTIONS: dict[str, Action] = {
-    "pause": Action("Pause", "Paused", takes_note=True),
-    "unpause": Action("Unpause", "Unpaused", takes_note=True),
-    "trigger": Action("Trigger now", "Triggered", takes_note=False),
+    "pause": Action(_("Pause"), _("Yes, pause"), _("Paused schedule %(id)s"), "Paused", takes_note=True),
+    "unpause": Action(_("Unpause"), _("Yes, unpause"), _("Unpaused schedule %(id)s"), "Unpaused", takes_note=True),
+    "trigger": Action(_("Trigger now"), _("Yes, trigger now"), _("Triggered schedule %(id)s"), "Triggered",
+                      takes_note=False),
 }
 
 
 class NoteForm(forms.Form):
     note = forms.CharField(
-        required=False, max_length=500, widget=forms.TextInput(attrs={"size": 60}),
-        help_text="Why: shown as the schedule's note in the Web UI, the CLI and here.",
+        label=_("Note"), required=False, max_length=500, widget=forms.TextInput(attrs={"size": 60}),
+        help_text=_("Why: shown as the schedule's note in the Web UI, the CLI and here."),
     )
 
 
@@ -68,8 +75,8 @@ async def with_client(operation: Callable[[Client], Awaitable[Any]]) -> Any:
 
 
 def temporal_error(exc: Exception) -> str:
-    return (f"Temporal at {settings.TEMPORAL_ADDRESS} (namespace {settings.TEMPORAL_NAMESPACE}) failed: "
-            f"{first_line(exc)}")
+    return gettext("Temporal at %(address)s (namespace %(namespace)s) failed: %(error)s") % {
+        "address": settings.TEMPORAL_ADDRESS, "namespace": settings.TEMPORAL_NAMESPACE, "error": first_line(exc)}
 
 
 def page_context(request: HttpRequest, title: str) -> dict[str, Any]:
@@ -88,10 +95,11 @@ def schedules_page(request: HttpRequest) -> HttpResponse:
     error = ""
     views: list[ScheduleView] = []
     try:
-        views = async_to_sync(with_client)(lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL))
+        views = async_to_sync(with_client)(
+            lambda client: overview(client, ui_url=settings.TEMPORAL_UI_URL, words=WORDS))
     except Exception as exc:  # noqa: BLE001 - the page says what failed instead of a 500
         error = temporal_error(exc)
-    context = {**page_context(request, "Background jobs"), "schedules": views, "error": error}
+    context = {**page_context(request, gettext("Background jobs")), "schedules": views, "error": error}
     return TemplateResponse(request, "jobs/schedules.html", context, status=503 if error else 200)
 
 
@@ -125,20 +133,23 @@ def schedule_action(request: HttpRequest, schedule_id: str, action: str) -> Http
             messages.error(request, f"{ACTIONS[action].label} {entry.id}: {temporal_error(exc)}")
             return HttpResponseRedirect(back)
         message = f"{ACTIONS[action].past} schedule {entry.id}"
+        shown = ACTIONS[action].done % {"id": entry.id}
         if ACTIONS[action].takes_note:
             message += f"; note: {note}"
+            shown += gettext("; note: %(note)s") % {"note": note}
         LogEntry.objects.log_actions(
             request.user.pk, [BackgroundJob(schedule_id=entry.id)], CHANGE, change_message=message,
             single_object=True,
         )
-        messages.success(request, message)
+        messages.success(request, shown)
         return HttpResponseRedirect(back)
 
     view: ScheduleView | None = None
     error = ""
     try:
         view = async_to_sync(with_client)(
-            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1))
+            lambda client: schedule_view(client, entry, ui_url=settings.TEMPORAL_UI_URL, run_count=1,
+                                         words=WORDS))
     except Exception as exc:  # noqa: BLE001 - the confirmation still works; the POST reports failures
         error = temporal_error(exc)
     context = {

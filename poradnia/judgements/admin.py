@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Court, CourtCase, CourtSession, CourtSessionChange
 
@@ -27,7 +28,7 @@ class CourtSessionChangeInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = "historia posiedzeń"
+    verbose_name_plural = _("hearing history")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

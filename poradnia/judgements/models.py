@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+
+from poradnia.dates import short_date, short_datetime
 
 from .courts import court_url
 from .signatures import MAX_SIGNATURE_LENGTH, normalize_signature, signature_key, signature_problem
@@ -10,11 +12,14 @@ from .signatures import MAX_SIGNATURE_LENGTH, normalize_signature, signature_key
 class Court(models.Model):
     """A court publishing an eWokanda page; the page URL is derived from the parser key."""
 
-    name = models.CharField(max_length=200)
-    parser_key = models.CharField(max_length=50, unique=True)
-    active = models.BooleanField(default=True, help_text="Inactive courts are skipped by the nightly parser.")
+    name = models.CharField(_("name"), max_length=200)
+    parser_key = models.CharField(_("parser key"), max_length=50, unique=True)
+    active = models.BooleanField(_("active"), default=True,
+                                 help_text=_("Inactive courts are skipped by the nightly parser."))
 
     class Meta:
+        verbose_name = _("court")
+        verbose_name_plural = _("courts")
         ordering = ["parser_key"]
 
     def __str__(self) -> str:
@@ -32,23 +37,25 @@ class CourtCase(models.Model):
     courts): each gets its own sessions, events and e-mails, so uniqueness is per (court, signature, case).
     """
 
-    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="court_cases")
-    signature = models.CharField(max_length=100)
+    court = models.ForeignKey(Court, verbose_name=_("court"), on_delete=models.PROTECT, related_name="court_cases")
+    signature = models.CharField(_("signature"), max_length=100)
     # Normalised, upper-cased signature: the unique column that makes "II SA/Bk\xa0668/21" and
     # "ii sa/bk 668/21" the same court case. Always derived from `signature` in save().
-    signature_key = models.CharField(max_length=100, editable=False)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="court_cases")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courtcase_created_by"
+    signature_key = models.CharField(_("signature key"), max_length=100, editable=False)
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="court_cases")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="courtcase_created_by"
     )
-    modified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+    modified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("modified by"),
+                                    on_delete=models.PROTECT, null=True, blank=True,
         related_name="courtcase_modified_by",
     )
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
+        verbose_name = _("court case")
+        verbose_name_plural = _("court cases")
         constraints = [
             models.UniqueConstraint(fields=["court", "signature_key", "case"], name="courtcase_unique_signature"),
         ]
@@ -84,7 +91,7 @@ class CourtCase(models.Model):
         duplicate = CourtCase.objects.filter(court_id=self.court_id, case_id=self.case_id,
                                              signature_key=signature_key(self.signature)).exclude(pk=self.pk)
         if duplicate.exists():
-            raise ValidationError({"signature": "Ta sprawa już śledzi tę sygnaturę w tym sądzie."})
+            raise ValidationError({"signature": _("This case already tracks this signature at this court.")})
 
 
 class CourtSession(models.Model):
@@ -100,34 +107,40 @@ class CourtSession(models.Model):
     """
 
     class State(models.TextChoices):
-        LISTED = "listed", "na wokandzie"
-        NOT_LISTED = "not_listed", "nie ma na wokandzie"
-        HELD = "held", "odbyta"
+        LISTED = "listed", _("listed")
+        NOT_LISTED = "not_listed", _("not listed")
+        HELD = "held", _("held")
 
-    court_case = models.ForeignKey(CourtCase, on_delete=models.CASCADE, related_name="sessions")
-    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, related_name="court_session")
-    parser_key = models.CharField(max_length=50)
-    date = models.DateField()
-    slot = models.PositiveSmallIntegerField(default=0)
+    court_case = models.ForeignKey(CourtCase, verbose_name=_("court case"), on_delete=models.CASCADE,
+                                   related_name="sessions")
+    event = models.OneToOneField("events.Event", verbose_name=_("event"), on_delete=models.CASCADE,
+                                 related_name="court_session")
+    parser_key = models.CharField(_("parser key"), max_length=50)
+    date = models.DateField(_("date"))
+    slot = models.PositiveSmallIntegerField(_("slot"), default=0)
     # Bumped by every update the parser makes. Updates are conditional on the revision read, so
     # two parsers running at once cannot both apply (and notify) the same change, and each update
     # has its own outbox key even when a hearing moves back to an earlier time.
-    revision = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.LISTED, db_index=True)
-    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="When a court page last listed it")
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.LISTED, db_index=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True,
+                                        help_text=_("When a court page last listed it"))
     # Consecutive complete runs of its court whose page covered its date and did not list it.
-    missed_runs = models.PositiveSmallIntegerField(default=0)
-    missed_in_run = models.CharField(max_length=255, blank=True)  # the run that counted the last miss (retries)
-    created = models.DateTimeField(auto_now_add=True)
+    missed_runs = models.PositiveSmallIntegerField(_("missed runs"), default=0)
+    missed_in_run = models.CharField(_("missed in run"), max_length=255,
+                                     blank=True)  # the run that counted the last miss (retries)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("court session")
+        verbose_name_plural = _("court sessions")
         ordering = ["date", "slot"]
         constraints = [
             models.UniqueConstraint(fields=["court_case", "date", "slot"], name="courtsession_unique_slot"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.court_case.signature} {self.date} #{self.slot}"
+        return f"{self.court_case.signature} {short_date(self.date)} #{self.slot}"
 
 
 class CourtSessionChange(models.Model):
@@ -138,25 +151,30 @@ class CourtSessionChange(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CREATED = "created", "wyznaczono"
-        TIME_CHANGED = "time_changed", "zmiana godziny"
-        TEXT_CHANGED = "text_changed", "zmiana opisu"
-        NOT_LISTED = "not_listed", "zniknęła z wokandy"
-        LISTED_AGAIN = "listed_again", "wróciła na wokandę"
-        MOVED = "moved", "przeniesiona"
+        CREATED = "created", _("scheduled")
+        TIME_CHANGED = "time_changed", _("time changed")
+        TEXT_CHANGED = "text_changed", _("text changed")
+        NOT_LISTED = "not_listed", _("left the list")
+        LISTED_AGAIN = "listed_again", _("listed again")
+        MOVED = "moved", _("moved")
 
-    court_session = models.ForeignKey(CourtSession, on_delete=models.SET_NULL, null=True, blank=True,
+    court_session = models.ForeignKey(CourtSession, verbose_name=_("court session"), on_delete=models.SET_NULL,
+                                      null=True, blank=True,
                                       related_name="changes")
-    court_case = models.ForeignKey(CourtCase, on_delete=models.CASCADE, related_name="session_changes")
-    signature = models.CharField(max_length=100)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    before = models.JSONField(default=dict, blank=True)  # {"time": ISO, "text": ...}; {} for created
-    after = models.JSONField(default=dict, blank=True)
-    workflow_id = models.CharField(max_length=255, blank=True, help_text="The run that made the change")
-    created = models.DateTimeField(db_index=True)
+    court_case = models.ForeignKey(CourtCase, verbose_name=_("court case"), on_delete=models.CASCADE,
+                                   related_name="session_changes")
+    signature = models.CharField(_("signature"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    before = models.JSONField(_("before"), default=dict, blank=True)  # {"time": ISO, "text": ...}; {} for created
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    workflow_id = models.CharField(_("workflow id"), max_length=255, blank=True,
+                                   help_text=_("The run that made the change"))
+    created = models.DateTimeField(_("created"), db_index=True)
 
     class Meta:
+        verbose_name = _("court session change")
+        verbose_name_plural = _("court session changes")
         ordering = ["created", "id"]
 
     def __str__(self) -> str:
-        return f"{self.signature} {self.kind} {self.created:%Y-%m-%d %H:%M}"
+        return f"{self.signature} {self.get_kind_display()} {short_datetime(self.created)}"

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -51,11 +52,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
 
 from poradnia.cases.mail import case_context, case_headers, case_subject
 from poradnia.contracts import WARSAW, CourtSyncSummary, EmailKind, PlannedChange
+from poradnia.dates import long_date, long_datetime, short_datetime
 from poradnia.events.models import Event, Reminder
-from poradnia.mailtemplates import EmailTemplates
+from poradnia.mailtemplates import EmailTemplates, date_language
 from poradnia.outbox.queueing import deliverable
 from poradnia.outbox.services import enqueue
 
@@ -189,6 +192,25 @@ def _same_time(event: Event, row: SessionRow) -> bool:
 
 def _differs(event: Event, row: SessionRow) -> bool:
     return not _same_time(event, row) or plain_text(event) != row.description
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return a.astimezone(UTC).replace(second=0, microsecond=0) == b.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+_ISO_DAY = re.compile(r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b")
+
+
+def readable_row(description: str) -> str:
+    """The court's row as the e-mail repeats it, its ISO dates ("Data sesji: 2026-12-09") in words."""
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return long_date(date(*map(int, match.groups())))
+        except ValueError:  # not a calendar day: leave the court's text as it is
+            return match.group(0)
+
+    return _ISO_DAY.sub(day, description)
 
 
 def _local_day(moment: datetime) -> date:
@@ -547,23 +569,27 @@ def _notify(ctx: SyncContext, court_case: CourtCase, change: str, fact: str, mom
     listed_again, moved); every notice is a case e-mail (``poradnia/cases/mail.py``): the case's
     Reply-To/From, its link, the case reference first in the subject.
     """
-    local = moment.astimezone(WARSAW)
     case = court_case.case
-    context = {
-        **case_context(case.pk),
-        "change": change,
-        "case": case,
-        "signature": court_case.signature,
-        "court": ctx.court.name,
-        "date": local.strftime("%Y-%m-%d"),
-        "time": local.strftime("%H:%M"),
-        "description": description,
-        "before_date": before.astimezone(WARSAW).strftime("%Y-%m-%d") if before else "",
-        "before_time": before.astimezone(WARSAW).strftime("%H:%M") if before else "",
-        "checked": ctx.now.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
-        "mark": NOT_LISTED_PREFIX.strip(),
-    }
-    message = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}").render(context)
+    template = EmailTemplates.load(f"{HEARING_TEMPLATES}_{change}")
+    moved = before is not None and not _same_instant(before, moment)
+    with translation.override(date_language()):  # the e-mail's language, whatever the caller's
+        context = {
+            **case_context(case.pk),
+            "change": change,
+            "case": case,
+            "signature": court_case.signature,
+            "court": ctx.court.name,
+            # Dates as people read them (poradnia.dates): "środa, 9 grudnia 2026 r., godz. 10:00" in the
+            # text, "9.12.2026 10:00" in the subject; a hearing listed without an hour says so.
+            "when": long_datetime(moment, hearing=True),
+            "when_short": short_datetime(moment, hearing=True),
+            "before": long_datetime(before, hearing=True) if moved else "",
+            "before_short": short_datetime(before, hearing=True) if moved else "",
+            "description": readable_row(description),
+            "checked": long_datetime(ctx.now),
+            "mark": NOT_LISTED_PREFIX.strip(),
+        }
+        message = template.render(context)
     subject, headers = case_subject(case.pk, message.subject), case_headers(case.pk)
     queued = 0
     for user in deliverable(case.staff.filter(is_staff=True)).order_by("pk"):

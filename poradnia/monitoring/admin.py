@@ -3,6 +3,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from poradnia.dates import short_datetime
 
 from .models import HealthCheck
 
@@ -18,15 +21,18 @@ class HealthCheckAdmin(admin.ModelAdmin):
         latest = HealthCheck.objects.order_by("-created").first()
         stale_after = timedelta(seconds=settings.HEALTH_STALE_AFTER_S)
         if latest is None:
-            messages.warning(request, "STALE: no health check has ever run.")
+            messages.warning(request, _("STALE: no health check has ever run."))
         elif timezone.now() - latest.created > stale_after:
-            messages.warning(request, f"STALE: the latest health check ran at {latest.created:%Y-%m-%d %H:%M}, "
-                                      f"more than {stale_after} ago: is the worker or its schedule down?")
+            messages.warning(request, _("STALE: the latest health check ran at %(when)s, more than %(limit)s ago: "
+                                        "is the worker or its schedule down?")
+                             % {"when": short_datetime(latest.created), "limit": stale_after})
         else:
             level = messages.SUCCESS if latest.ok else messages.ERROR
-            messages.add_message(request, level, f"Latest health check {latest.created:%Y-%m-%d %H:%M}: "
-                                 f"{'ok' if latest.ok else 'FAILED'}; database {latest.db_ms} ms, "
-                                 f"Temporal {latest.temporal_ms} ms {latest.error}")
+            text = (_("Latest health check %(when)s: ok; database %(db)s ms, Temporal %(temporal)s ms %(error)s")
+                    if latest.ok else
+                    _("Latest health check %(when)s: FAILED; database %(db)s ms, Temporal %(temporal)s ms %(error)s"))
+            messages.add_message(request, level, text % {"when": short_datetime(latest.created), "db": latest.db_ms,
+                                                         "temporal": latest.temporal_ms, "error": latest.error})
         return super().changelist_view(request, extra_context)
 
 
@@ -43,9 +49,9 @@ class JobRunAdmin(admin.ModelAdmin):
     date_hierarchy = "started"
     readonly_fields = ("job", "workflow_id", "run_id", "status", "started", "finished", "summary", "error", "web_ui")
 
-    @admin.display(description="Web UI")
+    @admin.display(description=_("Web UI"))
     def web_ui(self, obj: JobRun) -> str:
-        return format_html('<a href="{}" target="_blank" rel="noopener">open run</a>', obj.ui_url)
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.ui_url, _("open run"))
 
 
 @admin.register(Alert)
@@ -55,7 +61,7 @@ class AlertAdmin(admin.ModelAdmin):
     list_filter = ("severity", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("dedupe_key", "title", "message")
 
-    @admin.display(boolean=True)
+    @admin.display(boolean=True, description=_("active"))
     def active(self, obj: Alert) -> bool:
         return obj.active
 

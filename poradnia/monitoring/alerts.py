@@ -25,10 +25,11 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import translation
 
-from poradnia.contracts import WARSAW, EmailKind
-from poradnia.mailtemplates import EmailTemplates, localised_template
+from poradnia.contracts import EmailKind
+from poradnia.dates import long_datetime
+from poradnia.mailtemplates import EmailTemplates, date_language, localised_template
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
@@ -93,7 +94,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             worded_title, worded_message = _worded(kind, facts, title, message)
             rendered = EmailTemplates.load(TEMPLATES).render({
                 "severity": alert.severity, "title": worded_title, "message": worded_message, "key": key,
-                "first_seen": timezone.localtime(alert.first_seen, WARSAW).strftime("%Y-%m-%d %H:%M %Z"),
+                "first_seen": long_datetime(alert.first_seen, date_language()),
                 "occurrences": alert.occurrences,
             })
             for _, address in settings.ADMINS:
@@ -125,8 +126,9 @@ def _queue_webhook(delivery_key: str, alert_key: str, text: str, now: datetime) 
 def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str) -> tuple[str, str]:
     """The title and message in the e-mail's language (plain text: the HTML body escapes them)."""
     context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
-    worded_title = " ".join(localised_template(TEMPLATES, "title.txt").render(context).split())
-    return worded_title, localised_template(TEMPLATES, "message.txt").render(context).strip()
+    with translation.override(date_language()):  # the facts' moments in the e-mail's language
+        worded_title = " ".join(localised_template(TEMPLATES, "title.txt").render(context).split())
+        return worded_title, localised_template(TEMPLATES, "message.txt").render(context).strip()
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:

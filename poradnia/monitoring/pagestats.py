@@ -76,7 +76,7 @@ def record_court_page(*, court: Court, run_id: str, source: str, now: datetime, 
                 now=now, severity="warning", kind=AlertKind.PAGE_DRIFT,
                 facts={**_court_facts(court), "rows": rows_seen,
                        "previous_rows": previous.rows_seen if previous else None,
-                       "previous_date": f"{previous.created:%Y-%m-%d}" if previous else None}))
+                       "previous_date": previous.created.isoformat() if previous else None}))
         else:
             resolve_alert(drift_key, now=now)
     return raised

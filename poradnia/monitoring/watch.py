@@ -203,7 +203,7 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
             "nothing is processed: start the worker (docker compose up -d worker, or python worker.py) and check its "
             "logs for the reason it stopped."), kind=AlertKind.NO_WORKER,
             facts={"task_queue": task_queue, "workers": workers, "min_workers": settings.WATCH_MIN_WORKERS,
-                   "last_poll": f"{max(seen):%Y-%m-%d %H:%M:%S}" if seen else None}))
+                   "last_poll": max(seen).isoformat() if seen else None}))
     return result
 
 
@@ -294,7 +294,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     + (f" Paused by {by} in the admin." if by else "")
                     + f" If the reason is gone: python manage.py schedules unpause {s.schedule_id}",
                     severity=Alert.Severity.WARNING, kind=AlertKind.SCHEDULE_PAUSED,
-                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": f"{since:%Y-%m-%d %H:%M}",
+                    facts={"schedule": s.schedule_id, "days": f"{days:.1f}", "since": since.isoformat(),
                            "note": s.note, "max_days": f"{settings.WATCH_PAUSED_DAYS:g}", "by": by}))
         else:
             WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
@@ -310,7 +310,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     f"with: python manage.py schedules trigger {s.schedule_id}", severity=Alert.Severity.WARNING,
                     kind=AlertKind.SCHEDULE_RUNS,
                     facts={"schedule": s.schedule_id, "what": kind, "delta": counter.delta,
-                           "at": f"{counter.changed_at:%Y-%m-%d %H:%M}", "total": value}))
+                           "at": counter.changed_at.isoformat(), "total": value}))
     result.summary = ", ".join(states) or "no schedules declared"
     return result
 
@@ -336,7 +336,7 @@ def evaluate_mail(now: datetime) -> CheckResult:
             kind=AlertKind.MAIL_STUCK,
             facts={"pending": pending.count(), "stuck": stuck_count,
                    "stuck_min": f"{settings.WATCH_OUTBOX_STUCK_MIN:g}", "refused": failed_recent,
-                   "oldest": f"{oldest[0]:%Y-%m-%d %H:%M}" if oldest else None,
+                   "oldest": oldest[0].isoformat() if oldest else None,
                    "last_error": (oldest[1] or "-") if oldest else None}))
     elif _mail_alert_unconfirmed(pending):
         result.keep = frozenset({MAIL_ALERT_KEY})
@@ -416,7 +416,7 @@ def evaluate_runs(now: datetime) -> CheckResult:
             "terminated: check the run in the Web UI and the worker's logs; the next run is not held back by it.",
             kind=AlertKind.RUN_STUCK,
             facts={"job": job, "runs": len(runs), "hours": hours, "workflow_id": oldest.workflow_id,
-                   "run_id": oldest.run_id, "since": f"{oldest.started:%Y-%m-%d %H:%M}"}))
+                   "run_id": oldest.run_id, "since": oldest.started.isoformat()}))
     return result
 
 

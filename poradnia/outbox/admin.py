@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import OutboxEmail
 from .services import requeue_failed
@@ -14,10 +16,14 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     readonly_fields = ("created", "sent_at", "failed_at", "lease_until", "lease_owner")
     actions = ["requeue"]
 
-    @admin.action(description="Re-queue the selected failed e-mails", permissions=["change"])
+    @admin.action(description=_("Re-queue the selected failed e-mails"), permissions=["change"])
     def requeue(self, request: HttpRequest, queryset: QuerySet[OutboxEmail]) -> None:
         count = requeue_failed(ids=queryset.values_list("pk", flat=True))
         skipped = queryset.count() - count
-        self.message_user(request, f"Re-queued {count} failed e-mail(s); the next sending step of their kind "
-                                   "sends them." + (f" {skipped} not failed, left alone." if skipped else ""),
-                          messages.SUCCESS)
+        text = ngettext("Re-queued %(count)d failed e-mail; the next sending step of its kind sends it.",
+                        "Re-queued %(count)d failed e-mails; the next sending step of their kind sends them.",
+                        count) % {"count": count}
+        if skipped:
+            text += " " + ngettext("%(skipped)d was not failed and was left alone.",
+                                   "%(skipped)d were not failed and were left alone.", skipped) % {"skipped": skipped}
+        self.message_user(request, text, messages.SUCCESS)

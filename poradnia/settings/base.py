@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from gunicorn, no separate web server
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin speaks Polish (LANGUAGE_CODE) unless the browser prefers English (Accept-Language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,7 +188,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Our strings are written in English and translated per app (poradnia/<app>/locale/pl; `make messages`).
 LANGUAGE_CODE = "pl"
+LANGUAGES = [("pl", "Polski"), ("en", "English")]
+# Apps' catalogs are found by app; schedules/ is not an app (the schedule words the admin shows).
+LOCALE_PATHS = [BASE_DIR / "schedules" / "locale"]
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -10,5 +11,5 @@ class PoradniaUserAdmin(UserAdmin):
                     "notify_unassigned_letter")
     list_filter = UserAdmin.list_filter + ("event_reminder_time", "notify_old_cases", "notify_unassigned_letter")
     fieldsets = UserAdmin.fieldsets + (
-        ("Notifications", {"fields": ("event_reminder_time", "notify_old_cases", "notify_unassigned_letter")}),
+        (_("Notifications"), {"fields": ("event_reminder_time", "notify_old_cases", "notify_unassigned_letter")}),
     )

@@ -23,6 +23,7 @@ from devtools.synthetic import SyntheticRow, generate_page
 from poradnia.cases.models import Case, CaseStaff
 from poradnia.cases.old_cases import OLD_CASES_KIND, queue_old_cases_reminder
 from poradnia.contracts import COURT_SESSIONS, HEALTH_CHECK, RunStatus
+from poradnia.dates import long_datetime, short_datetime
 from poradnia.events.models import Event, Reminder
 from poradnia.events.reminders import REMINDER_KIND, queue_event_reminders
 from poradnia.judgements.models import Court, CourtCase
@@ -146,11 +147,13 @@ def test_hearing_created_and_updated_carry_the_case_address_link_and_reference(s
     for message in (created, updated):
         assert message.to == lawyer.email
         assert_case_mail(message, case)
-    assert subject(created) == f"[Poradnia #{case.pk}] Wyznaczono posiedzenie: II SA/Op 1/26, {day} 10:00"
-    assert subject(updated) == f"[Poradnia #{case.pk}] Zmiana posiedzenia: II SA/Op 1/26, {day} 10:30"
-    assert f"Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26 na {day}, godz. 10:00." in created.part("text/plain")
-    assert "Sala: 7" in updated.part("text/plain") and f"Aktualny termin: {day}, godz. 10:30" in updated.part(
-        "text/plain")
+    short, later = short_datetime(at, "pl"), short_datetime(at + timedelta(minutes=30), "pl")  # "3.12.2026 10:00"
+    assert subject(created) == f"[Poradnia #{case.pk}] Wyznaczono posiedzenie: II SA/Op 1/26, {short}"
+    assert subject(updated) == f"[Poradnia #{case.pk}] Zmiana posiedzenia: II SA/Op 1/26, {later}"
+    words, later_words = long_datetime(at, "pl"), long_datetime(at + timedelta(minutes=30), "pl")
+    assert f"Sąd wyznaczył posiedzenie w sprawie II SA/Op 1/26. Termin: {words}." in created.part("text/plain")
+    assert "Sala: 7" in updated.part("text/plain") and (
+        f"Aktualny termin: {later_words} (wcześniej: {words})") in updated.part("text/plain")
 
 
 def test_case_from_switch_and_empty_case_template(smtp: SmtpReceiver, settings) -> None:
@@ -286,7 +289,7 @@ def test_every_alert_kind_reads_in_polish(smtp: SmtpReceiver) -> None:
         "[Poradnia błąd] Zadanie „synchronizacja wokand” (court-session-parser) nie powiodło się w żadnym sądzie",
         "[Poradnia błąd] Zadanie „kontrola działania systemu” (health-check) nie powiodło się",
         "[Poradnia błąd] WSA_Opole: nie można odczytać strony wokandy",
-        "[Poradnia ostrzeżenie] WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)",
+        "[Poradnia ostrzeżenie] WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 24.11.2026 09:00)",
         "[Poradnia błąd] WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26",
         "[Poradnia błąd] E-maile nie są wysyłane",
     }
@@ -303,8 +306,9 @@ def test_every_alert_kind_reads_in_polish(smtp: SmtpReceiver) -> None:
     page = texts["WSA_Opole: nie można odczytać strony wokandy"]
     assert f"Nie udało się odczytać strony wokandy ({court}, https://" in page and "Błąd:\nParseError: x\n" in page
     assert "Sprawdź stronę poleceniem: manage.py view_court_sessions --parser WSA_Opole" in page
-    drift = texts["WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 2026-11-24)"]
-    assert f"{court} (https://" in drift and "poprzednio 120 (2026-11-24). Sąd mógł zmienić swoją stronę." in drift
+    drift = texts["WSA_Opole: liczba posiedzeń na stronie: 3 (poprzednio 120, 24.11.2026 09:00)"]
+    assert f"{court} (https://" in drift
+    assert "poprzednio 120 (24.11.2026 09:00). Sąd mógł zmienić swoją stronę." in drift
     row = texts["WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 9/26"]
     assert f"{court} podaje posiedzenie w sprawie II SA/Op 9/26, ale nie da się odczytać jego daty" in row
     assert "Serwer pocztowy odrzuca każdą wiadomość (" in texts["E-maile nie są wysyłane"]
@@ -352,9 +356,10 @@ def test_old_cases_reminder_as_received(smtp: SmtpReceiver) -> None:
     send(OLD_CASES_KIND)
     [message] = smtp.messages
     assert message.to == "anna@example.org"
-    assert subject(message) == "Poradnia: sprawy do usunięcia (2026-12): 1"
+    assert subject(message) == "Poradnia: sprawy do usunięcia (grudzień 2026): 1"
     assert parseaddr(message.message["From"])[1] == SYSTEM and message.message["Reply-To"] is None
-    assert "Liczba spraw, w których ostatnia czynność miała miejsce przed 2020-12-01" in message.part("text/plain")
+    assert ("Liczba spraw, w których ostatnia czynność miała miejsce przed datą graniczną (wtorek, 1 grudnia 2020 r.;"
+            in message.part("text/plain"))
     assert "<strong>1</strong>" in message.part("text/html")
 
 

@@ -8,6 +8,7 @@ the same page changes nothing and sends nothing.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -112,6 +113,22 @@ async def nothing_more(client: Client, task_queue: str, cal: Calendar, smtp: Smt
     assert (await in_db_thread(cal.sessions), await in_db_thread(cal.history), len(smtp.messages)) == before
 
 
+def short(day: str, time: str) -> str:
+    """A subject's moment, "9.12.2026 10:00"; a hearing listed without an hour is its day alone."""
+    d = date.fromisoformat(day)
+    return f"{d.day}.{d.month:02d}.{d.year}" + ("" if time == "00:00" else f" {time}")
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def assert_dates_in_words(smtp) -> None:
+    """Every e-mail as received writes its dates in Polish words: no ISO date (not even in the court's row)."""
+    for message in smtp.messages:
+        for text in (subject(message), message.part("text/plain"), message.part("text/html")):
+            assert not ISO_DATE.search(text), text
+
+
 def at(day: str, time: str) -> str:
     return datetime.fromisoformat(f"{day}T{time}").replace(tzinfo=WARSAW).isoformat()[:16]
 
@@ -139,7 +156,7 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
         mail = smtp.messages[-1]
         assert mail.to == cal.email
         assert subject(mail) == (
-            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}")
+            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {short(day, early)}")
         assert "nie ma już na wokandzie" in mail.part("text/plain") and "[NIE NA WOKANDZIE]" in mail.part("text/plain")
         await nothing_more(temporal_client, task_queue, cal, smtp)
 
@@ -149,19 +166,20 @@ async def test_drop_the_earlier_of_a_same_day_pair_then_restore_it(
         assert await in_db_thread(cal.sessions) == [(day, 0, "listed", early, False), (day, 1, "listed", late, False)]
         assert await in_db_thread(lambda: list(CourtSession.objects.values_list("pk", "event_id"))) == session_ids
         assert subject(smtp.messages[-1]) == (
-            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {day} {early}")
+            f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {short(day, early)}")
         await nothing_more(temporal_client, task_queue, cal, smtp)
     assert await in_db_thread(cal.history) == [
         ("created", "", at(day, early)), ("created", "", at(day, late)),
         ("not_listed", at(day, early), ""), ("listed_again", at(day, early), at(day, early))]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {day} {early}",
-        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {day} {late}",
-        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {day} {early}",
-        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {day} {early}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {short(day, early)}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {PAIR}, {short(day, late)}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {PAIR}, {short(day, early)}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenie znów na wokandzie: {PAIR}, {short(day, early)}",
     ]
     text = await in_db_thread(lambda: Event.objects.get(court_session__slot=0).text)
     assert not text.startswith(NOT_LISTED_PREFIX) and f"Sygnatura: {PAIR}" in text
+    assert_dates_in_words(smtp)
     assert await in_db_thread(duplicates) == {"sessions": 0, "events": 0, "emails": 0}
     stats = await in_db_thread(lambda: list(CourtPageStat.objects.filter(court__parser_key=KEY, source="sync")
                                             .values_list("first_date", "last_date", "bytes_fetched")))
@@ -196,10 +214,13 @@ async def test_a_moved_hearing_is_one_move_and_its_reminders_follow_it(
     assert await in_db_thread(cal.history) == [("created", "", at(day, time)),
                                                ("moved", at(day, time), at(new_day, "12:30"))]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}",
-        f"[Poradnia #{cal.tracked.case.pk}] Przeniesiono posiedzenie: {signature}, z {day} {time} na {new_day} 12:30",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {short(day, time)}",
+        f"[Poradnia #{cal.tracked.case.pk}] Przeniesiono posiedzenie: {signature}, "
+        f"z {short(day, time)} na {short(new_day, '12:30')}",
     ]
-    assert f"z {day}, godz. {time} na {new_day}, godz. 12:30" in smtp.messages[-1].part("text/plain")
+    moved_text = smtp.messages[-1].part("text/plain")
+    assert "Nowy termin: " in moved_text and ", godz. 12:30 (poprzednio: " in moved_text
+    assert_dates_in_words(smtp)
 
 
 async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
@@ -231,8 +252,8 @@ async def test_a_hearing_missing_once_then_twice_with_two_runs_needed(
         await nothing_more(temporal_client, task_queue, cal, smtp)
     assert await in_db_thread(cal.history) == [("created", "", at(day, time)), ("not_listed", at(day, time), "")]
     assert subjects(smtp) == [
-        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}",
-        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {signature}, {day} {time}",
+        f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {short(day, time)}",
+        f"[Poradnia #{cal.tracked.case.pk}] Posiedzenia nie ma na wokandzie: {signature}, {short(day, time)}",
     ]
 
 
@@ -293,7 +314,7 @@ async def test_a_deleted_event_is_recreated_and_notified_again(
         await nothing_more(temporal_client, task_queue, cal, smtp)
     session = await in_db_thread(lambda: CourtSession.objects.get(court_case=cal.court_case))
     assert session.event_id != old_event and (session.slot, session.state) == (0, "listed")
-    created = f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {day} {time}"
+    created = f"[Poradnia #{cal.tracked.case.pk}] Wyznaczono posiedzenie: {signature}, {short(day, time)}"
     assert subjects(smtp) == [created] * 2
     assert [k for k, _, _ in await in_db_thread(cal.history)] == ["created", "created"]
 

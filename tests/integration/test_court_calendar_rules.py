@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import Client as DjangoClient
 
 from poradnia.cases.models import Case
+from poradnia.dates import long_date
 from poradnia.events.models import Event
 from poradnia.events.reminders import queue_event_reminders
 from poradnia.judgements.models import Court, CourtCase, CourtSession, CourtSessionChange
@@ -24,6 +25,12 @@ pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime.now(UTC)
 DAY = (NOW.astimezone(WARSAW) + timedelta(days=10)).date()
+
+
+def short(day: date, plus_days: int = 0) -> str:
+    """A subject's day, "9.12.2026" (poradnia.dates' short form)."""
+    day += timedelta(days=plus_days)
+    return f"{day.day}.{day.month:02d}.{day.year}"
 SIG = "II SA/Op 12/26"
 
 
@@ -74,7 +81,8 @@ def test_a_changed_hour_is_matched_to_the_closest_session() -> None:
     assert (change.court_session.slot, change.before["time"][11:16], change.after["time"][11:16]) == (
         1, "14:00", "15:30")
     assert change.workflow_id == "run-2"
-    assert "godz. 15:30 (wcześniej godz. 14:00)" in OutboxEmail.objects.get(key__startswith="courtsession:updated").body
+    body = OutboxEmail.objects.get(key__startswith="courtsession:updated").body
+    assert f"{long_date(DAY)}, godz. 15:30 (wcześniej: {long_date(DAY)}, godz. 14:00)" in body
 
 
 def test_co_parties_each_get_their_own_sessions_events_and_emails() -> None:
@@ -167,10 +175,10 @@ def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -
     assert CourtCase.objects.filter(case=second).count() == 1
 
 
-@pytest.mark.parametrize(("typed", "error"), [
-    ("ß" * 100, "too long once normalised"),  # 100 typed, 200 in the key ("SS"): varchar(100) on PostgreSQL
-    ("\ufdfa" * 6, "too long once normalised"),  # NFKC: 18 characters each
-    ("\u200b\u200d\ufeff", "no visible characters"),  # stored empty, would never match a page
+@pytest.mark.parametrize(("typed", "error"), [  # the admin's (Polish) words
+    ("ß" * 100, "po ujednoliceniu jest za długa"),  # 100 typed, 200 in the key ("SS"): varchar(100) on PostgreSQL
+    ("\ufdfa" * 6, "po ujednoliceniu jest za długa"),  # NFKC: 18 characters each
+    ("\u200b\u200d\ufeff", "nie zawiera żadnych widocznych znaków"),  # stored empty, would never match a page
 ])
 def test_admin_validates_the_signature_as_stored_not_as_typed(typed: str, error: str) -> None:
     admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
@@ -228,7 +236,7 @@ def test_several_moves_pair_each_hearing_with_the_nearest_new_date() -> None:
     assert CourtSession.objects.get(pk=first).date == DAY + timedelta(days=2)
     assert CourtSession.objects.get(pk=second).date == later + timedelta(days=2)
     moved = OutboxEmail.objects.filter(key__startswith="courtsession:moved").values_list("subject", flat=True)
-    assert sorted(moved) == [
-        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {DAY} 09:00 na {DAY + timedelta(days=2)} 09:00",
-        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {later} 09:00 na {later + timedelta(days=2)} 09:00",
-    ]
+    assert sorted(moved) == sorted([
+        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {short(DAY)} 09:00 na {short(DAY, 2)} 09:00",
+        f"[Poradnia #{case.pk}] Przeniesiono posiedzenie: {SIG}, z {short(later)} 09:00 na {short(later, 2)} 09:00",
+    ])

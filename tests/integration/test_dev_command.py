@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -78,3 +79,127 @@ def test_dev_demo_brings_everything_up_and_stops(tmp_path: Path) -> None:
     finally:
         dev.send_signal(signal.SIGINT)
         assert dev.wait(90) == 0
+
+
+# --- ports: each one taken, and all of them moved ------------------------------------------------------------
+
+def _dev(args: list[str], env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "devtools.dev", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def _ports() -> dict[str, int]:
+    temporal = free_port(pair_offset=1000)
+    return {"--temporal-port": temporal, "--ui-port": temporal + 1000, "--admin-port": free_port(),
+            "--standin-port": free_port()}
+
+
+@pytest.mark.parametrize(("flag", "make_var"), [("--temporal-port", "TEMPORAL_PORT"), ("--ui-port", "UI_PORT"),
+                                                ("--admin-port", "ADMIN_PORT"), ("--standin-port", "STANDIN_PORT")])
+def test_dev_with_a_port_taken_exits_1_with_one_line_naming_it(tmp_path: Path, flag: str, make_var: str) -> None:
+    ports = _ports()
+    env = {**os.environ, "PORADNIA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports[flag]))
+        squatter.listen()
+        done = _dev(["--demo", *(str(x) for pair in ports.items() for x in pair)], env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"port {ports[flag]}" in lines[0] and f"make demo {make_var}=" in lines[0] and flag in lines[0]
+    assert not (tmp_path / "var" / "temporal.sqlite").exists()  # nothing was started
+
+
+def test_make_dev_passes_the_port_variables_and_fails_when_a_port_is_taken(tmp_path: Path) -> None:
+    ports = _ports()
+    env = {**os.environ, "PORADNIA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports["--admin-port"]))
+        squatter.listen()
+        done = subprocess.run(["make", "--no-print-directory", "dev", f"TEMPORAL_PORT={ports['--temporal-port']}",
+                               f"UI_PORT={ports['--ui-port']}", f"ADMIN_PORT={ports['--admin-port']}"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert f"port {ports['--admin-port']} (the Django admin) is taken: run make dev ADMIN_PORT=" in done.stderr
+
+
+def test_dev_on_moved_ports_serves_there_and_links_the_web_ui_there(tmp_path: Path) -> None:
+    ports = _ports()
+    env = {**os.environ, "PORADNIA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    env.pop("TEMPORAL_UI_URL", None)
+    log = tmp_path / "dev.log"
+    out = open(log, "wb")  # noqa: SIM115
+    dev = subprocess.Popen([sys.executable, "-m", "devtools.dev", *(str(x) for pair in ports.items() for x in pair)],
+                           cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        printed = wait_for_output(dev, log, "Ctrl-C stops everything")
+        ui = f"http://127.0.0.1:{ports['--ui-port']}"
+        assert ui in printed and f"127.0.0.1:{ports['--temporal-port']}" in printed
+        assert urllib.request.urlopen(f"{ui}/", timeout=10).status == 200
+        admin = f"http://127.0.0.1:{ports['--admin-port']}"
+        assert urllib.request.urlopen(f"{admin}/admin/login/", timeout=10).status == 200
+        # The admin process links runs to the moved Web UI (its TEMPORAL_UI_URL came from make dev).
+        jobs_page = _logged_in_get(admin, "/admin/jobs/")
+        assert f'href="{ui}/namespaces/default/schedules"' in jobs_page
+    finally:
+        dev.send_signal(signal.SIGINT)
+        code = dev.wait(90)
+    assert code == 0, log.read_text()
+
+
+def test_dev_exits_1_when_a_child_dies(tmp_path: Path) -> None:
+    """A child that stops by itself stops the rest and makes make dev fail (not exit 0)."""
+    ports = _ports()
+    env = {**os.environ, "PORADNIA_DATA_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    log = tmp_path / "dev.log"
+    out = open(log, "wb")  # noqa: SIM115
+    dev = subprocess.Popen([sys.executable, "-m", "devtools.dev", *(str(x) for pair in ports.items() for x in pair)],
+                           cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_output(dev, log, "Ctrl-C stops everything")
+        admin_pid = _child_pid(dev.pid, "runserver")
+        os.kill(admin_pid, signal.SIGKILL)
+        code = dev.wait(90)
+    finally:
+        if dev.poll() is None:
+            dev.send_signal(signal.SIGINT)
+            dev.wait(90)
+    text = log.read_text()
+    assert code == 1, text
+    assert text.strip().splitlines()[-1].startswith("dev: admin exited with code"), text
+    assert "dev: stopped" in text
+
+
+def _child_pid(parent: int, needle: str) -> int:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat[1]) == parent and needle in cmdline:
+            return int(entry.name)
+    raise AssertionError(f"no child of {parent} running {needle!r}")
+
+
+def _logged_in_get(base: str, path: str) -> str:
+    """GET an admin page as the dev superuser (admin / admin), with the login form's CSRF token."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(f"{base}/admin/login/?next={path}", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
+    data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": "admin", "password": "admin",
+                                   "next": path}).encode()
+    request = urllib.request.Request(f"{base}/admin/login/?next={path}", data=data,
+                                     headers={"Referer": f"{base}/admin/login/"})
+    return opener.open(request, timeout=60).read().decode()

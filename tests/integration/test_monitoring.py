@@ -154,9 +154,9 @@ async def test_job_runs_for_every_workflow_kind_and_admin_pages(
             assert response.status_code == 200, url
         listing = admin_client.get("/admin/monitoring/jobrun/").content.decode()
         assert f"/workflows/{runs['health-check'].workflow_id}/{runs['health-check'].run_id}" in listing
-        assert "Latest health check" in admin_client.get("/admin/monitoring/healthcheck/").content.decode()
+        assert "Ostatnia kontrola działania" in admin_client.get("/admin/monitoring/healthcheck/").content.decode()
         HealthCheck.objects.update(created=HealthCheck.objects.get().created - timedelta(hours=3))
-        assert "STALE" in admin_client.get("/admin/monitoring/healthcheck/").content.decode()
+        assert "NIEAKTUALNE" in admin_client.get("/admin/monitoring/healthcheck/").content.decode()
 
     await in_db_thread(check)
 

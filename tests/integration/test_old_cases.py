@@ -50,7 +50,7 @@ def test_the_month_and_cutoff_follow_warsaw_not_utc(settings, client_user: User)
     assert (done.month, done.count, done.queued) == ("2025-03", 1, 1)
     row = OutboxEmail.objects.get()
     assert row.key == f"old-cases:2025-03:{user.pk}" and row.kind == OLD_CASES_KIND and row.to == user.email
-    assert row.subject.endswith("(2025-03): 1") and "2019-03-01" in row.body
+    assert row.subject.endswith("(marzec 2025): 1") and "piątek, 1 marca 2019 r." in row.body
     # An hour earlier it is still February in Warsaw: the cutoff is 1 February 2019 and nothing is old.
     earlier = queue_old_cases_reminder(MARCH_IN_WARSAW - timedelta(hours=1))
     assert (earlier.month, earlier.count, earlier.queued) == ("2025-02", 0, 0)

@@ -170,7 +170,7 @@ def test_the_admin_action_requeues_the_selected_failed_rows(admin_client) -> Non
     response = admin_client.post("/admin/outbox/outboxemail/",
                                  {"action": "requeue", "_selected_action": [str(pk) for pk in ids]}, follow=True)
 
-    assert response.status_code == 200 and "Re-queued 2 failed" in response.content.decode()
+    assert response.status_code == 200 and "Ponownie zakolejkowano 2 nieudane e-maile" in response.content.decode()
     assert set(OutboxEmail.objects.values_list("status", "attempts")) == {("pending", 0)}
 
 

@@ -188,12 +188,13 @@ def test_email_names_case_text_and_polish_time_and_escapes_html(mailoutbox: list
     assert f"#{case.pk}" in message.subject and "\n" not in message.subject
     assert message.subject.startswith(f"[Poradnia #{case.pk}] Przypomnienie")
     assert text in message.body  # the text part is plain text: nothing escaped
-    assert "2025-06-02 12:00 CEST" in message.body  # 10:00 UTC in Warsaw, summer time
+    assert "Kiedy: poniedziałek, 2 czerwca 2025 r., godz. 12:00" in message.body  # 10:00 UTC in Warsaw, summer time
+    assert "(2.06.2025 12:00)" in message.subject
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;sala 5&quot;<br>druga linia" in html
-    assert "2025-06-02 12:00 CEST" in html and "Kowalski v. Gmina" in html
+    assert "poniedziałek, 2 czerwca 2025 r., godz. 12:00" in html and "Kowalski v. Gmina" in html
 
 
 @pytest.mark.django_db
@@ -208,7 +209,7 @@ def test_email_falls_back_to_english(settings, language: str) -> None:
     row = OutboxEmail.objects.get()
     assert row.subject.startswith(f"[Poradnia #{Event.objects.get().case_id}] Reminder: "
                                   "Appeal deadline")
-    assert "2025-01-10 10:30 CET" in row.body and "account settings" in row.body
+    assert "Friday, 10 January 2025, at 10:30" in row.body and "account settings" in row.body
     assert 'lang="en"' in row.html_body
 
 

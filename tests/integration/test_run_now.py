@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
 from poradnia.contracts import WARSAW
+from poradnia.dates import long_datetime
 from poradnia.jobs.run_now import RunForm, find_job
 
 PAGE = "/admin/jobs/"
@@ -46,7 +47,7 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
     assert 'name="now"' not in page
     page = client.get(run_url("event-reminders")).content.decode()
     assert 'name="now"' in page and 'name="dry_run"' not in page
-    assert "This job takes no options" in client.get(run_url("health-check")).content.decode()
+    assert "To zadanie nie ma opcji" in client.get(run_url("health-check")).content.decode()
     assert client.get(run_url("not-a-schedule")).status_code == 404
     assert client.get(f"{PAGE}run/someone-elses-workflow/").status_code == 404
 
@@ -126,7 +127,7 @@ def test_temporal_down_starts_nothing_and_logs_nothing(client, operator, setting
     settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"
     client.force_login(operator)
     response = client.post(run_url("event-reminders"), {"now": ""}, follow=True)
-    assert "failed" in response.content.decode() and LogEntry.objects.count() == 0
+    assert "Błąd Temporala pod adresem" in response.content.decode() and LogEntry.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -163,10 +164,11 @@ def test_dry_run_from_the_browser_shows_planned_changes(
         Select(wait.until(ec.presence_of_element_located((By.NAME, "parser_key")))).select_by_value("WSA_Opole")
         browser.find_element(By.NAME, "dry_run").click()
         browser.find_element(By.ID, "start-run").click()
-        wait.until(ec.text_to_be_present_in_element((By.ID, "run-status"), "completed"))
+        wait.until(ec.text_to_be_present_in_element((By.ID, "run-status"), "zakończony"))
         table = wait.until(ec.presence_of_element_located((By.ID, "planned")))
-        assert "WSA_Opole" in table.text and "create" in table.text and "II SA/Op 7/26" in table.text
-        assert day in table.text and "10:30" in table.text
+        assert "WSA_Opole" in table.text and "utworzenie" in table.text and "II SA/Op 7/26" in table.text
+        # the run page writes dates as poradnia.dates does ("9 grudnia 2026 r., godz. 10:30")
+        assert long_datetime(datetime.combine(date.fromisoformat(day), time(10, 30), WARSAW), "pl") in table.text
         link = browser.find_element(By.ID, "web-ui-link").get_attribute("href")
         workflow_id = browser.current_url.split("/run/")[1].split("/")[0]
         assert workflow_id.startswith("court-session-parser-manual-")

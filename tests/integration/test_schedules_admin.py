@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client as DjangoClient
 
 from devtools.devserver import TemporalDevServer, free_port
+from poradnia.dates import short_datetime
 from schedules.apply import apply_schedules
 from tests.support.schedulesupport import connect_to, describe, server_state, wait_until
 
@@ -53,21 +54,21 @@ def test_page_shows_every_schedule_with_state_timing_and_next_runs(
     response = admin_client.get(PAGE)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<title>Background jobs" in page
+    assert "<title>Zadania w tle" in page  # the admin speaks Polish (LANGUAGE_CODE)
     for schedule_id in IDS:
         assert f'id="schedule-{schedule_id}"' in page
         assert f'href="{action_url(schedule_id, "trigger")}"' in page
-    for words in ("daily at 23:10 (Europe/Warsaw)", "daily at 12:00 (Europe/Warsaw)",
-                  "monthly on day 2 at 06:00 (Europe/Warsaw)", "daily at 00:00 (Europe/Warsaw)",
-                  "weekly on Sunday at 06:00 (Europe/Warsaw)", "hourly at minute 0 (Europe/Warsaw)"):
+    for words in ("codziennie o 23:10 (Europe/Warsaw)", "codziennie o 12:00 (Europe/Warsaw)",
+                  "co miesiąc, 2. dnia, o 06:00 (Europe/Warsaw)", "codziennie o 00:00 (Europe/Warsaw)",
+                  "co tydzień w niedzielę o 06:00 (Europe/Warsaw)", "co godzinę, w minucie 0 (Europe/Warsaw)"):
         assert words in page
     views = {v.entry.id: v for v in response.context["schedules"]}
     assert views["court-session-parser"].state == "paused" and views["health-check"].state == "active"
     assert "eWokanda is down" in page
     assert f'href="{action_url("court-session-parser", "unpause")}"' in page
     assert f'href="{action_url("health-check", "pause")}"' in page
-    # The next three runs, as the server computed them, shown in Warsaw time.
-    shown = ", ".join(f"{t.astimezone(WARSAW):%Y-%m-%d %H:%M %Z}" for t in next_times)
+    # The next three runs, as the server computed them, shown in Warsaw time (poradnia.dates' short form).
+    shown = ", ".join(short_datetime(t) for t in next_times)
     assert len(next_times) == 3 and shown in page
 
 
@@ -76,7 +77,7 @@ def test_admin_index_links_to_the_page(admin_client: DjangoClient, client: Djang
     assert f'href="{PAGE}"' in admin_client.get("/admin/").content.decode()
     client.force_login(staff)
     index = client.get("/admin/").content.decode()
-    assert f'href="{PAGE}"' in index and "Background jobs" in index
+    assert f'href="{PAGE}"' in index and "Zadania w tle" in index
     assert client.get("/admin/jobs/backgroundjob/").url == PAGE
     for url in ("/admin/jobs/backgroundjob/health-check/change/", "/admin/jobs/backgroundjob/health-check/history/"):
         assert client.get(url).url == f"{PAGE}#schedule-health-check"
@@ -100,8 +101,8 @@ def test_pause_unpause_and_trigger_through_confirmation_pages(
     confirm = admin_client.get(action_url("court-session-parser", "pause"))
     assert confirm.status_code == 200
     text = confirm.content.decode()
-    assert 'name="csrfmiddlewaretoken"' in text and 'name="note"' in text and "Yes, pause" in text
-    assert "It is <strong>active</strong>" in text
+    assert 'name="csrfmiddlewaretoken"' in text and 'name="note"' in text and "Tak, wstrzymaj" in text
+    assert "Stan: <strong>aktywny</strong>" in text
     assert not server_state(temporal_server, synced, "court-session-parser").paused  # GET changed nothing
 
     response = admin_client.post(action_url("court-session-parser", "pause"), {"note": "eWokanda maintenance"})
@@ -113,7 +114,7 @@ def test_pause_unpause_and_trigger_through_confirmation_pages(
     assert entry.get_change_message() == "Paused schedule court-session-parser; note: eWokanda maintenance"
     assert entry.content_type.app_label == "jobs"
     page = admin_client.get(PAGE).content.decode()
-    assert "Paused schedule court-session-parser; note: eWokanda maintenance" in page  # the success message
+    assert "Wstrzymano harmonogram court-session-parser; notatka: eWokanda maintenance" in page  # success message
 
     response = admin_client.post(action_url("court-session-parser", "unpause"), {"note": ""})
     assert response.status_code == 302
@@ -122,7 +123,7 @@ def test_pause_unpause_and_trigger_through_confirmation_pages(
     assert LogEntry.objects.latest("pk").get_change_message() == (
         "Unpaused schedule court-session-parser; note: Unpaused by admin from the Django admin")
 
-    assert "Yes, trigger now" in admin_client.get(action_url("health-check", "trigger")).content.decode()
+    assert "Tak, uruchom teraz" in admin_client.get(action_url("health-check", "trigger")).content.decode()
     assert admin_client.post(action_url("health-check", "trigger")).status_code == 302
     latest = LogEntry.objects.latest("pk")
     assert (latest.user, latest.object_id, latest.get_change_message()) == (
@@ -152,7 +153,7 @@ def test_staff_without_the_permission_read_only(
     page = client.get(PAGE)
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Read-only" in text and 'id="schedule-health-check"' in text and "hourly at minute 0" in text
+    assert "Tylko do odczytu" in text and 'id="schedule-health-check"' in text and "co godzinę, w minucie 0" in text
     assert action_url("health-check", "pause") not in text and action_url("health-check", "trigger") not in text
     assert client.get(action_url("health-check", "pause")).status_code == 403
     assert client.post(action_url("health-check", "pause"), {"note": "let me"}).status_code == 403
@@ -188,4 +189,4 @@ def test_page_says_when_temporal_is_unreachable(admin_client: DjangoClient, sett
     settings.TEMPORAL_ADDRESS = f"127.0.0.1:{free_port()}"
     response = admin_client.get(PAGE)
     assert response.status_code == 503
-    assert f"Temporal at {settings.TEMPORAL_ADDRESS}" in response.content.decode()
+    assert f"Błąd Temporala pod adresem {settings.TEMPORAL_ADDRESS}" in response.content.decode()

@@ -8,14 +8,13 @@ where a missing browser is a failure (a silently skipped browser test would prov
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.devserver import TemporalDevServer
 from schedules.apply import apply_schedules
-from tests.support.browser import CHROMEDRIVER, chromium, require_chromium
+from tests.support.browser import CHROMEDRIVER, require_chromium
 from tests.support.schedulesupport import connect_to, server_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,12 +29,6 @@ def test_missing_chromium_fails_under_ci_and_skips_elsewhere(tmp_path: Path, mon
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match=f"{absent} missing: run `make browser`"):
         require_chromium(absent, CHROMEDRIVER)
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator:
-    with chromium(tmp_path) as driver:
-        yield driver
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,9 +53,9 @@ def test_operator_pauses_and_unpauses_in_the_browser(
     browser.find_element(By.NAME, "password").send_keys("operator-pass-1")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.ID, "schedule-court-session-parser")))
-    assert browser.title.startswith("Background jobs")
+    assert browser.title.startswith("Zadania w tle")  # a Polish browser gets the Polish admin
     module = browser.find_element(By.ID, "schedule-court-session-parser")
-    assert "daily at 23:10 (Europe/Warsaw)" in module.text and "active" in module.text
+    assert "codziennie o 23:10 (Europe/Warsaw)" in module.text and "aktywny" in module.text
 
     browser.find_element(By.ID, "pause-court-session-parser").click()
     wait.until(ec.presence_of_element_located((By.ID, "confirm")))
@@ -73,8 +66,8 @@ def test_operator_pauses_and_unpauses_in_the_browser(
     state = server_state(temporal_server, schedule_namespace, "court-session-parser")
     assert state.paused and state.note == "eWokanda down, back Monday"
     module = browser.find_element(By.ID, "schedule-court-session-parser")
-    assert "paused" in module.text and "eWokanda down, back Monday" in module.text
-    assert "Paused schedule court-session-parser" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    assert "wstrzymany" in module.text and "eWokanda down, back Monday" in module.text
+    assert "Wstrzymano harmonogram court-session-parser" in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
     browser.save_screenshot(str(ARTIFACTS / "background-jobs-paused.png"))
 
     browser.find_element(By.ID, "unpause-court-session-parser").click()

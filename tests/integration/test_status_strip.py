@@ -22,7 +22,7 @@ def strip(client) -> str:
 def test_front_page_shows_workers_last_runs_and_open_alerts(admin_client) -> None:
     now = timezone.now()
     text = strip(admin_client)
-    assert "The watch has not reported recently" in text and "no run recorded yet" in text and "none" in text
+    assert "dawno się nie zgłosił" in text and "brak zapisanych przebiegów" in text and "brak" in text
 
     WatchCheck.objects.create(name="pollers", ok=True, checked_at=now,
                               line="pollers: ok: 1 worker(s) polling task queue 'poradnia' (workflow: 7@w; ...)")
@@ -36,20 +36,20 @@ def test_front_page_shows_workers_last_runs_and_open_alerts(admin_client) -> Non
 
     text = strip(admin_client)
     assert "1 worker(s) polling task queue &#x27;poradnia&#x27;" in text
-    assert "has not reported recently" not in text
-    assert text.count("court-session-parser</a>") == 1 and "partial" in text  # the latest run only
+    assert "dawno się nie zgłosił" not in text
+    assert text.count("court-session-parser</a>") == 1 and "częściowo" in text  # the latest run only
     assert "event-reminders</a>" in text
-    assert "1 open" in text and "error: no worker polls task queue poradnia" in text
+    assert "1 otwarty" in text and "błąd: no worker polls task queue poradnia" in text
     assert "x run ended failed" not in text  # resolved
 
     WatchCheck.objects.filter(name="pollers").update(checked_at=now - timedelta(hours=1))
-    assert "The watch has not reported recently" in strip(admin_client)
+    assert "dawno się nie zgłosił" in strip(admin_client)
 
 
 def test_staff_without_monitoring_permissions_see_the_strip_too(client, django_user_model) -> None:
     user = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
     client.force_login(user)
-    assert "System status" in strip(client)
+    assert "Stan systemu" in strip(client)
 
 
 def test_alert_titles_only_for_those_who_may_see_the_alerts(client, django_user_model) -> None:
@@ -62,7 +62,7 @@ def test_alert_titles_only_for_those_who_may_see_the_alerts(client, django_user_
     client.force_login(user)
     assert client.get("/admin/monitoring/alert/").status_code == 403
     text = strip(client)
-    assert "1 open" in text and "II SA/Op 1/26" not in text
+    assert "1 otwarty" in text and "II SA/Op 1/26" not in text
     user.user_permissions.add(Permission.objects.get(codename="view_alert"))
     client.force_login(django_user_model.objects.get(pk=user.pk))  # a fresh permission cache
     assert "II SA/Op 1/26" in strip(client)

@@ -6,6 +6,7 @@ a real SMTP receiver.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,6 +62,11 @@ def every_watch_finding(settings) -> list[CheckResult]:
             schedules, evaluate_mail(now), temporal_failure(RuntimeError("connection refused"), "temporal:7233")]
 
 
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# "środa, 9 grudnia 2026 r., godz. 10:00"
+POLISH_MOMENT = re.compile(r"\w+, \d{1,2} \w+ \d{4} r\., godz\. \d{1,2}:\d{2}")
+
+
 def alert_mails(smtp: SmtpReceiver) -> dict[str, str]:
     send_pending(kinds=[ALERT_KIND])
     return {m.subject.strip(): m.part("text/plain").replace("\r\n", "\n") for m in smtp.messages}
@@ -91,7 +97,13 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
         for leftover in ENGLISH_LEFTOVERS:
             assert leftover not in text, (subject, leftover)
     assert ("Kolejka e-maili: oczekujących 1, w tym dłużej niż 30 min: 1; odrzuconych w ostatniej godzinie: 0; "
-            "najstarszy czeka od ") in mails["[Poradnia błąd] E-maile nie są wysyłane"]
+            "najstarszy czeka od: ") in mails["[Poradnia błąd] E-maile nie są wysyłane"]
+    # Every moment in words, on Warsaw's clock (poradnia.dates): no ISO date, no UTC clock time.
+    for subject, text in mails.items():
+        assert not ISO_DATE.search(subject + text) and " UTC" not in text, (subject, text)
+    assert POLISH_MOMENT.search(mails["[Poradnia błąd] E-maile nie są wysyłane"])
+    paused = mails["[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30.0 dni: przerwa techniczna"]
+    assert "jest wstrzymany od: " in paused and POLISH_MOMENT.search(paused)
     assert "ostatni błąd: 451 4.3.0 Try later." in mails["[Poradnia błąd] E-maile nie są wysyłane"]
     assert "Uruchom: python manage.py apply_schedules" in mails[
         "[Poradnia błąd] Harmonogramu retention nie ma w Temporalu"]

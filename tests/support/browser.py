@@ -30,15 +30,17 @@ def require_chromium(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVE
 
 
 @contextmanager
-def chromium(profile_dir: Path) -> Iterator:
+def chromium(profile_dir: Path, language: str = "pl") -> Iterator:
+    """The browser of a Polish member of staff by default: it asks for ``language`` pages (Accept-Language)."""
     require_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile_dir / 'chromium-profile'}"):
+    for flag in (*FLAGS, f"--user-data-dir={profile_dir / 'chromium-profile'}", f"--lang={language}"):
         options.add_argument(flag)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     service = Service(executable_path=str(CHROMEDRIVER), log_output=str(profile_dir / "chromedriver.log"))
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)

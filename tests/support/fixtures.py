@@ -6,12 +6,14 @@ A fixture that only sets up one module's scenario stays in that module; one used
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from devtools.devserver import TemporalDevServer
 from devtools.smtp import SmtpReceiver
 from devtools.standin import StandIn
+from tests.support.browser import chromium
 from tests.support.paths import SHARED
 from tests.support.schedulesupport import app_namespace
 
@@ -44,3 +46,10 @@ def smtp(settings) -> Iterator[SmtpReceiver]:
     receiver.apply(settings)
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator:
+    """Headless Chromium as a Polish member of staff's browser (tests/support/browser.py)."""
+    with chromium(tmp_path) as driver:
+        yield driver

@@ -265,7 +265,7 @@ request = RequestFactory().get("/admin/jobs/")
 request.user = User(username="operator", is_staff=True, is_superuser=True, is_active=True)
 response = resolve("/admin/jobs/").func(request)  # the URLconf's view, behind admin_view's staff check
 response.render()
-print(response.status_code, "Background jobs" in response.content.decode())
+print(response.status_code, "Zadania w tle" in response.content.decode())  # Polish: LANGUAGE_CODE
 print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in {"workflows", "activities"})))
 """
 

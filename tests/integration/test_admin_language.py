@@ -1,0 +1,163 @@
+"""Every admin page of the project, as a Polish and as an English reader gets it.
+
+Under ``pl`` (LANGUAGE_CODE; what a Polish browser asks for) no English source string of ours may remain:
+each msgid of our catalogs that Polish translates is looked for, as a phrase, in the page's visible text
+and its buttons. Under ``en`` (Accept-Language) the same pages speak English. The Background jobs pages
+run against a real Temporal dev server with the declared schedules on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib import admin
+from django.test import Client as DjangoClient
+from django.test import RequestFactory
+from django.utils import timezone
+
+from devtools.devserver import TemporalDevServer
+from poradnia.cases.models import Case, CaseStaff
+from poradnia.events.models import Event, Reminder
+from poradnia.judgements.models import Court, CourtCase, CourtSession, CourtSessionChange
+from poradnia.monitoring.models import (
+    Alert,
+    CourtPageStat,
+    HealthCheck,
+    JobRun,
+    WatchCheck,
+    WatchCounter,
+    WebhookDelivery,
+)
+from poradnia.outbox.models import OutboxEmail
+from schedules.apply import apply_schedules
+from tests.support.schedulesupport import connect_to
+from tests.support.translations import messages
+
+OUR_APPS = {"cases", "events", "judgements", "monitoring", "outbox", "users", "jobs"}
+ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
+BUTTONS = ("submit", "button", "reset")
+
+
+def visible(page: str) -> str:
+    """What a person reads: the text outside scripts and styles, and the words on buttons and tooltips."""
+    soup = BeautifulSoup(page, "lxml")
+    for hidden in soup(["script", "style", "template", "noscript"]):
+        hidden.decompose()
+    # Permission names are rows Django writes in English at migrate time ("Can add case"), for its own apps too.
+    for permissions in soup.select('select[name="user_permissions"], select[name="permissions"]'):
+        permissions.decompose()
+    words = [soup.get_text(" ")]
+    for element in soup.find_all(True):
+        words += [str(element[attribute]) for attribute in ATTRIBUTES if element.has_attr(attribute)]
+        if element.name == "input" and element.get("type") in BUTTONS and element.has_attr("value"):
+            words.append(str(element["value"]))
+    if soup.title is not None:
+        words.append(soup.title.get_text())
+    return " ".join(" ".join(words).split())
+
+
+def data(admin_user) -> None:
+    """One row of every model of ours, so that every change page has something to show."""
+    now = timezone.now()
+    court = Court.objects.get(parser_key="WSA_Opole")
+    case = Case.objects.create(name="Kowalska przeciwko Gminie", client=admin_user)
+    CaseStaff.objects.create(case=case, user=admin_user)
+    event = Event.objects.create(case=case, time=now + timedelta(days=3), text="Rozprawa", created_by=admin_user)
+    Reminder.objects.create(event=event, user=admin_user)
+    court_case = CourtCase.objects.create(court=court, signature="II SA/Op 1/26", case=case, created_by=admin_user)
+    session = CourtSession.objects.create(court_case=court_case, event=event, parser_key=court.parser_key,
+                                          date=event.time.date())
+    CourtSessionChange.objects.create(court_session=session, court_case=court_case, signature="II SA/Op 1/26",
+                                      kind=CourtSessionChange.Kind.CREATED, created=now)
+    HealthCheck.objects.create(created=now, db_ms=1.5, temporal_ms=2.5, db_ok=True, temporal_ok=True)
+    JobRun.objects.create(job="health-check", workflow_id="health-check-1", run_id="r1",
+                          status=JobRun.Status.SUCCESS, started=now - timedelta(minutes=5), finished=now)
+    Alert.objects.create(dedupe_key="k", title="Poradnia", message="-", first_seen=now, last_seen=now)
+    CourtPageStat.objects.create(court=court, run_id="r1", source=CourtPageStat.Source.SYNC, created=now)
+    WebhookDelivery.objects.create(key="alert:k:1", alert_key="k", payload={}, next_attempt_at=now, created=now)
+    WatchCheck.objects.create(name="pollers", ok=True, line="1", checked_at=now)
+    WatchCounter.objects.create(key="skipped:health-check", since=now)
+    OutboxEmail.objects.create(key="x", kind="event_reminder", to="anna@example.org", subject="Temat", body="Treść")
+
+
+def admin_pages(user) -> list[str]:
+    """The admin's pages of our models: each list, each add form that may be used, each row's change page."""
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    pages = ["/admin/"]
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        if opts.app_label not in OUR_APPS or opts.app_label == "jobs":
+            continue
+        base = f"/admin/{opts.app_label}/{opts.model_name}/"
+        pages += [base, f"/admin/{opts.app_label}/"]
+        if model_admin.has_add_permission(request):
+            pages.append(f"{base}add/")
+        first = model.objects.order_by("pk").first()
+        if first is not None:
+            pages += [f"{base}{first.pk}/change/", f"{base}{first.pk}/history/", f"{base}{first.pk}/delete/"]
+    return sorted(set(pages))
+
+
+JOBS_PAGES = ["/admin/jobs/", "/admin/jobs/schedule/court-session-parser/pause/",
+              "/admin/jobs/schedule/court-session-parser/unpause/", "/admin/jobs/schedule/health-check/trigger/",
+              "/admin/jobs/schedule/court-session-parser/run/", "/admin/jobs/schedule/event-reminders/run/",
+              "/admin/jobs/schedule/health-check/run/",
+              "/admin/jobs/run/health-check-manual-20261201T000000-abcdef/"]  # a run the server does not know
+
+
+@pytest.fixture
+def declared(temporal_server: TemporalDevServer, schedule_namespace: str, task_queue: str) -> str:
+    async def sync() -> None:
+        client = await connect_to(temporal_server, schedule_namespace)
+        await apply_schedules(client, task_queue=task_queue)
+        await client.get_schedule_handle("court-session-parser").pause(note="przerwa")
+
+    asyncio.run(sync())
+    return schedule_namespace
+
+
+def fetch(client: DjangoClient, url: str, language: str) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_every_admin_page_of_ours_speaks_polish(admin_client: DjangoClient, admin_user, declared: str) -> None:
+    data(admin_user)
+    translated = [m for m in messages() if m.translated and m.distinctive]
+    assert len(translated) > 150  # the catalogs were read
+    leftovers: dict[str, list[str]] = {}
+    pages = admin_pages(admin_user) + JOBS_PAGES
+    for url in pages:
+        text = visible(fetch(admin_client, url, "pl"))
+        found = [m.msgid for m in translated if m.pattern().search(text)]
+        if found:
+            leftovers[url] = found
+    assert leftovers == {}, f"English left on Polish pages: {leftovers}"
+    index = visible(fetch(admin_client, "/admin/", "pl"))
+    for polish in ("Zadania w tle", "Stan systemu", "Workery", "Ostatnie przebiegi", "Otwarte alerty",
+                   "Wysyłki webhooka", "Przebiegi zadań", "Posiedzenia sądowe"):
+        assert polish in index, polish
+
+
+@pytest.mark.django_db
+def test_the_same_pages_speak_english_to_an_english_browser(admin_client: DjangoClient, admin_user,
+                                                             declared: str) -> None:
+    data(admin_user)
+    index = visible(fetch(admin_client, "/admin/", "en"))
+    for english in ("Background jobs", "System status", "Workers", "Last runs", "Open alerts", "Webhook deliveries",
+                    "Job runs", "Court sessions", "Outbox e-mails"):
+        assert english in index, english
+    assert "Webhook deliverys" not in index and "Zadania w tle" not in index
+    jobs = visible(fetch(admin_client, "/admin/jobs/", "en"))
+    assert "Trigger now" in jobs and "Run now" in jobs and "daily at 23:10" in jobs and "Stan" not in jobs
+    # No Polish translation of ours on any page an English reader opens.
+    polish = [m for m in messages() if m.translated and len(m.msgstr) > 4]
+    for url in admin_pages(admin_user) + JOBS_PAGES:
+        text = visible(fetch(admin_client, url, "en"))
+        assert not [m.msgstr for m in polish if m.msgstr in text], url
