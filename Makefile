@@ -54,7 +54,7 @@ define tier
 	if [ $$rc != 0 ]; then echo "make test: tier wall times"; cat $(TIERS); exit $$rc; fi
 endef
 
-test: install-dev lint browser compose-check
+test: install-dev lint browser compose-check gettext
 	@mkdir -p var && : > $(TIERS)
 	$(call tier,unit,$(PY) -m pytest tests/unit)
 	$(call tier,integration+fault,$(PY) -m pytest tests/integration tests/fault --durations=15)
