@@ -1,7 +1,8 @@
 # make dev       - set up .venv (dev extra) and run Temporal dev server (Web UI :8233), the worker and Django admin (:8000)
 #                  ports move: make dev TEMPORAL_PORT=7333 UI_PORT=8333 ADMIN_PORT=8100 (make demo: also STANDIN_PORT)
 # make messages  - update every app's Polish catalog (locale/pl) from the code and compile it (needs GNU gettext)
-# make test      - lint, then every tier on SQLite (unit first, to fail fast), then the DB tests on PostgreSQL
+# make test      - lint, then every tier on SQLite (unit first, to fail fast), the in-process tiers again at two
+#                  moved clocks (--clock), then the postgres-marked tests on PostgreSQL; prints each tier's time
 # make test-fast - the unit tier only (no servers, seconds)
 PYTHON ?= python3
 VENV := .venv
@@ -41,10 +42,26 @@ demo: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
+# The instants of the --clock passes: Warsaw's spring-forward night and the last seconds of a year.
+SPRING := 2027-03-28T01:59:30+01:00
+YEAR_END := 2027-12-31T23:59:30+01:00
+TIERS := var/test-tiers.txt
+
+# Runs one tier and appends its wall time to $(TIERS); on failure prints the times so far and stops (fail fast).
+define tier
+	@start=$$(date +%s); $(2); rc=$$?; \
+	echo "$(1): $$(( $$(date +%s) - start )) s$$([ $$rc = 0 ] || echo ' FAILED')" >> $(TIERS); \
+	if [ $$rc != 0 ]; then echo "make test: tier wall times"; cat $(TIERS); exit $$rc; fi
+endef
+
 test: install-dev lint browser compose-check gettext
-	$(PY) -m pytest tests/unit
-	$(PY) -m pytest tests/integration tests/fault --durations=15
-	$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "django_db and not own_database" --durations=15
+	@mkdir -p var && : > $(TIERS)
+	$(call tier,unit,$(PY) -m pytest tests/unit)
+	$(call tier,integration+fault,$(PY) -m pytest tests/integration tests/fault --durations=15)
+	$(call tier,clock spring-forward,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(SPRING))
+	$(call tier,clock year-end,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(YEAR_END))
+	$(call tier,postgresql,$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "postgres and not own_database" --durations=15)
+	@echo "make test: tier wall times"; cat $(TIERS)
 
 test-fast: install-dev
 	@start=$$(date +%s); $(PY) -m pytest tests/unit -q && echo "make test-fast: unit tier in $$(( $$(date +%s) - start )) s"

@@ -1,7 +1,8 @@
 """Shared fixtures: a real Temporal dev server, real databases, real worker processes.
 
-The suite runs once on SQLite (``pytest``) and the database tests again on a throwaway PostgreSQL
-cluster (``python -m devtools.pgcluster run -- pytest -m django_db``); ``make test`` does both.
+The suite runs once on SQLite (``pytest``) and the tests marked ``postgres`` (behaviour that can differ on
+another database) again on a throwaway PostgreSQL cluster (``python -m devtools.pgcluster run -- pytest -m
+postgres``); ``make test`` does both, and the in-process tiers again at moved clocks (tests/support/clock.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from devtools.devserver import TemporalDevServer
 from devtools.processes import WorkerProcess
 
 # Shared fixtures live in tests/support (never in a test module); registered here for every tier.
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.clock"]
 
 
 @pytest.fixture(autouse=True)

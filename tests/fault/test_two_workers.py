@@ -2,7 +2,7 @@
 
 Both workers poll the same task queue, so a court run spreads over them; SIGKILL one while it has a
 court in flight and the other must finish the run, with every session written exactly once. The
-suite runs this on SQLite and again on PostgreSQL (``-m django_db`` under devtools.pgcluster).
+suite runs this on SQLite and again on PostgreSQL (it is marked ``postgres``: row locks).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.support.courtdata import court_ids, duplicates, synthetic_courts
 from tests.support.dbthread import in_db_thread
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.postgres]  # row locks
 
 COURTS = {"WSA_Bialystok": "Bk", "WSA_Bydgoszcz": "Bd", "WSA_Gdansk": "Gd", "WSA_Gliwice": "Gl",
           "WSA_Kielce": "Ke", "WSA_Krakow": "Kr"}

@@ -8,6 +8,8 @@ import pytest
 
 from tests.support.watching import manage
 
+pytestmark = pytest.mark.real_clock  # manage.py and worker.py child processes
+
 ONE_LINE = {"DJANGO_SETTINGS_MODULE": "poradnia.settings.dev"}
 
 

@@ -12,6 +12,7 @@ from poradnia.users.models import User
 BEFORE = [("cases", "0002_initial")]
 
 
+@pytest.mark.postgres  # a migration over existing rows
 @pytest.mark.django_db(transaction=True)
 def test_existing_staff_rows_survive_and_can_send_to_the_client() -> None:
     executor = MigrationExecutor(connection)

@@ -104,16 +104,18 @@ def test_co_parties_each_get_their_own_sessions_events_and_emails() -> None:
 def test_a_not_listed_event_is_not_reminded_and_a_moved_one_is_reminded_at_its_new_time() -> None:
     case = new_case("A", "anna")
     CourtCase.objects.create(court=opole(), signature=SIG, case=case, created_by=case.client)
-    soon = (NOW.astimezone(WARSAW) + timedelta(hours=20)).date()
-    other = row(8, signature="II SA/Op 99/26", day=soon)
-    sync([row(10, day=soon), other])
+    # 20 hours ahead, whatever the hour now: inside the one-day lead (a fixed hour of the day is not).
+    soon = (NOW + timedelta(hours=20)).astimezone(WARSAW)
+    hearing = row(soon.hour, soon.minute, day=soon.date())
+    other = row(soon.hour, soon.minute, signature="II SA/Op 99/26", day=soon.date())
+    sync([hearing, other])
     session = CourtSession.objects.get()
     sync([other], "run-2")
     session.refresh_from_db()
     assert session.state == "not_listed" and session.event.text.startswith(NOT_LISTED_PREFIX)
     progress = queue_event_reminders(NOW)
     assert progress.sent == 0 and not OutboxEmail.objects.filter(kind="event_reminder").exists()
-    sync([row(10, day=soon), other], "run-3")  # listed again: reminded as usual
+    sync([hearing, other], "run-3")  # listed again: reminded as usual
     assert queue_event_reminders(NOW).sent == 1
 
 
@@ -149,6 +151,7 @@ def test_nightly_selection_skips_courts_nobody_tracks() -> None:
     assert len(selected_courts(parser_key="WSA_Gliwice")) == 1  # explicit choice still runs
 
 
+@pytest.mark.postgres
 def test_admin_duplicate_signature_is_a_form_error_and_a_co_party_is_allowed() -> None:
     admin_user = User.objects.create_superuser("admin", "admin@example.org", "pw")
     first, second = new_case("Strona 1", "anna"), new_case("Strona 2", "bartek")

@@ -7,7 +7,7 @@ import io
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,7 @@ from poradnia.judgements.models import Court, CourtSession
 from poradnia.outbox.models import OutboxEmail
 from tests.support.courtdata import court_ids, duplicates, make_case, run_sync, track
 from tests.support.dbthread import in_db_thread
-from tests.support.pagecopies import starting
+from tests.support.pagecopies import first_date, starting
 from tests.support.paths import SHARED
 from workflows.court_sessions import CourtSessionSyncInput, CourtSessionSyncWorkflow
 
@@ -43,13 +43,17 @@ def real_cases():
     return bialystok, krakow, gliwice
 
 
+@pytest.mark.postgres
 async def test_real_pages_end_to_end_idempotent_and_one_update(
     run_worker, temporal_client: Client, task_queue: str, real_standin: StandIn
 ) -> None:
     bialystok, krakow, gliwice = await in_db_thread(real_cases)
     job = CourtSessionSyncInput(court_ids=await in_db_thread(court_ids, *PAGE_KEYS))
     # Bialystok's hearings moved into the future: a hearing whose date has passed is held, never updated.
-    page = starting((SHARED / "pages" / "WSA_Bialystok.html").read_bytes(), date(2026, 12, 2))
+    original = (SHARED / "pages" / "WSA_Bialystok.html").read_bytes()
+    start = datetime.now(WARSAW).date() + timedelta(days=2)
+    page = starting(original, start)
+    moved_to = (date(2022, 1, 18) + (start - first_date(original))).isoformat()
     real_standin.set_page("WSA_Bialystok", page)
     async with run_worker():
         first = await run_sync(temporal_client, task_queue, job)
@@ -62,7 +66,7 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
         def check_first() -> None:
             bk = list(CourtSession.objects.filter(court_case__case=bialystok.case).select_related("event"))
             assert [(s.date.isoformat(), s.slot, s.event.time.astimezone(WARSAW).strftime("%H:%M")) for s in bk] == [
-                ("2027-01-20", 0, "09:45"), ("2027-01-20", 1, "14:00")]
+                (moved_to, 0, "09:45"), (moved_to, 1, "14:00")]
             kr = list(CourtSession.objects.filter(court_case__case=krakow.case).select_related("event"))
             assert [(s.slot, s.event.time.astimezone(WARSAW).strftime("%H:%M")) for s in kr] == [(0, "00:00"),
                                                                                                    (1, "11:00")]
@@ -81,7 +85,7 @@ async def test_real_pages_end_to_end_idempotent_and_one_update(
             "completed_success", 0, 0, 0)
         assert len(mail.outbox) == 10
 
-        row = b"<tr class='alt'><td>II SA/Bk 818/21</td>\n\t<td>2027-01-20</td>\t\n\t<td>14:00</td>"
+        row = b"<tr class='alt'><td>II SA/Bk 818/21</td>\n\t<td>" + moved_to.encode() + b"</td>\t\n\t<td>14:00</td>"
         assert page.count(row) == 1
         real_standin.set_page("WSA_Bialystok", page.replace(row, row.replace(b"14:00", b"15:30")))
         third = await run_sync(temporal_client, task_queue, job)
@@ -163,6 +167,7 @@ async def test_progress_query_reports_each_court(run_worker, temporal_client: Cl
     assert final["WSA_Opole"].state == "done"
 
 
+@pytest.mark.postgres
 def test_inline_command_and_workflow_in_parallel_create_no_duplicates(
     real_standin, worker_process, test_database_url: str, settings, temporal_server, task_queue: str
 ) -> None:
@@ -192,6 +197,7 @@ def test_inline_command_and_workflow_in_parallel_create_no_duplicates(
     assert OutboxEmail.objects.filter(status="sent").count() == 12
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -> None:
     from dataclasses import replace
@@ -221,6 +227,7 @@ def test_sync_court_heartbeats_progress_and_resumes_from_its_details(settings) -
     assert beats[-1]["groups_done"] == [str(first.pk), str(second.pk)]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_retry_after_a_lost_completion_reports_what_the_run_changed(settings) -> None:
     """The first attempt wrote everything but its completion never reached the server (and no heartbeat did):

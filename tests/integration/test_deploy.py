@@ -72,12 +72,14 @@ def resolved(env: dict[str, str] | None = None) -> dict:
     return yaml.safe_load(done.stdout)
 
 
+@pytest.mark.real_clock  # child processes
 def test_the_compose_validator_lists_every_service() -> None:
     done = compose("config", "--services")
     assert done.returncode == 0, done.stderr
     assert set(done.stdout.split()) == SERVICES
 
 
+@pytest.mark.real_clock  # child processes
 def test_compose_topology_health_and_order() -> None:
     services = resolved()["services"]
     assert services["temporal"]["image"].startswith("temporalio/auto-setup:")
@@ -103,6 +105,7 @@ def test_compose_topology_health_and_order() -> None:
     assert published and all(str(p).startswith("127.0.0.1:") for p in published)
 
 
+@pytest.mark.real_clock  # child processes
 def test_every_compose_secret_is_a_marked_local_dev_default_that_env_overrides() -> None:
     text = (ROOT / "docker-compose.yml").read_text()
     lines = text.splitlines()
@@ -145,12 +148,14 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           timeout=120, env=clean_env(**env))
 
 
+@pytest.mark.real_clock  # child processes
 def test_check_deploy_is_clean_with_the_production_environment() -> None:
     done = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
 
 
+@pytest.mark.real_clock  # child processes
 @pytest.mark.parametrize(("extra", "problem"), [
     ({"SECURE_SSL_REDIRECT": "false"}, "security.W008"),
     ({"SECURE_COOKIES": "false"}, "security.W012"),
@@ -245,6 +250,7 @@ def fetch(url: str, headers: dict[str, str], method: str = "GET") -> tuple[int, 
     raise AssertionError(f"{url} never answered")
 
 
+@pytest.mark.real_clock  # child processes
 def test_gunicorn_serves_the_admin_static_files_and_the_codec_server_securely(gunicorn_web) -> None:
     base, env = gunicorn_web
     proxied = {"Host": "poradnia.example.org", "X-Forwarded-Proto": "https"}

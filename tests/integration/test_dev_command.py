@@ -17,7 +17,7 @@ import pytest
 from devtools.devserver import bundled_binary, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a Temporal dev server and child processes
 
 
 def wait_for_output(proc: subprocess.Popen, log: Path, text: str, timeout: float = 120) -> str:

@@ -14,7 +14,7 @@ from poradnia.judgements.courts import court_url
 from poradnia.judgements.models import Court, CourtCase, CourtSession
 from poradnia.users.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]  # constraints
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CITIES = ["bialystok", "bydgoszcz", "gdansk", "gliwice", "gorzow", "kielce", "krakow", "lodz", "lublin",

@@ -331,6 +331,7 @@ def in_thread(fn, *args):  # noqa: ANN001,ANN201
     return thread, box
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_database_is_free_for_writers_while_the_mail_server_talks(smtp: SmtpReceiver) -> None:
     queue(ADDRESSES)
@@ -350,6 +351,7 @@ def test_the_database_is_free_for_writers_while_the_mail_server_talks(smtp: Smtp
     assert "error" not in sent and sent["result"].sent == 4
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_never_send_the_same_row(smtp: SmtpReceiver) -> None:
     addresses = [f"osoba{n}@example.org" for n in range(30)]
@@ -372,6 +374,7 @@ def test_two_senders_never_send_the_same_row(smtp: SmtpReceiver) -> None:
     assert set(OutboxEmail.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_lease_that_ran_out_after_a_crash_makes_the_row_sendable_again(smtp: SmtpReceiver) -> None:
     crashed, alive, plain = queue(ADDRESSES)

@@ -40,6 +40,7 @@ def test_invisible_and_compatibility_characters_are_normalised(typed: str) -> No
     assert normalize_signature(typed) == SIGNATURE and signature_key(typed) == signature_key(SIGNATURE)
 
 
+@pytest.mark.postgres
 def test_a_page_signature_with_a_zero_width_space_matches_the_tracked_one() -> None:
     body = generate_page([SyntheticRow("II SA/Op 1/\u200b26", "2026-12-01", "10:00")])
     rows = parse_page(body).rows
@@ -95,6 +96,7 @@ def test_nonexistent_and_ambiguous_local_times_follow_the_documented_rules() -> 
     assert autumn.astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # the first 02:30 (CEST)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 @pytest.mark.parametrize(("day", "hour"), [("2026-03-29", "02:30"), ("2026-10-25", "02:30")])
 def test_a_second_run_on_a_daylight_saving_night_changes_nothing(day: str, hour: str) -> None:

@@ -106,6 +106,7 @@ def test_completed_events_are_skipped() -> None:
     assert reminded() == set() and queued_keys() == set()
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_user_is_reminded_once_across_two_runs(mailoutbox: list) -> None:
     lawyer = make_user("lawyer")
@@ -230,6 +231,7 @@ def test_resumes_from_heartbeat_details_after_a_retry() -> None:
     assert [beat["last_event_id"] for beat in beats] == [events[3].pk, events[4].pk]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_runs_write_and_count_each_reminder_once() -> None:
     lawyers = [make_user(f"lawyer{i}") for i in range(4)]
@@ -261,6 +263,7 @@ def test_parallel_runs_write_and_count_each_reminder_once() -> None:
     assert Reminder.objects.count() == 240 and OutboxEmail.objects.count() == 240
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_sql_queries_per_page_do_not_grow_with_the_number_of_events() -> None:
     page_size = 500

@@ -17,6 +17,7 @@ from poradnia.outbox.models import OutboxEmail
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.postgres
 def test_purge_of_100000_rows_in_bounded_batches() -> None:
     now = timezone.now()
     counts = make_retention_rows(100_000, now)

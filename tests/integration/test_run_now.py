@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
+from poradnia.contracts import WARSAW
+from poradnia.dates import long_datetime
 from poradnia.jobs.run_now import RunForm, find_job
 
 PAGE = "/admin/jobs/"
@@ -147,7 +150,8 @@ def test_dry_run_from_the_browser_shows_planned_changes(
     operator.user_permissions.add(Permission.objects.get(codename="view_courtcase"))  # to see the signatures
     settings.TEMPORAL_ADDRESS = temporal_server.address
     settings.TEMPORAL_TASK_QUEUE = task_queue
-    with StandIn({"WSA_Opole": generate_page([SyntheticRow("II SA/Op 7/26", "2026-12-09", "10:30")])}) as standin, \
+    day = (datetime.now(WARSAW).date() + timedelta(days=2)).isoformat()  # still to come: a plain "create"
+    with StandIn({"WSA_Opole": generate_page([SyntheticRow("II SA/Op 7/26", day, "10:30")])}) as standin, \
             chromium(tmp_path) as browser:
         worker_process(test_database_url, env={"EWOKANDA_BASE_URL": standin.base_url,
                                                "EWOKANDA_ALLOW_LOOPBACK": "true"})
@@ -163,7 +167,8 @@ def test_dry_run_from_the_browser_shows_planned_changes(
         wait.until(ec.text_to_be_present_in_element((By.ID, "run-status"), "zakończony"))
         table = wait.until(ec.presence_of_element_located((By.ID, "planned")))
         assert "WSA_Opole" in table.text and "utworzenie" in table.text and "II SA/Op 7/26" in table.text
-        assert "9 grudnia 2026 r., godz. 10:30" in table.text  # the run page writes dates as poradnia.dates does
+        # the run page writes dates as poradnia.dates does ("9 grudnia 2026 r., godz. 10:30")
+        assert long_datetime(datetime.combine(date.fromisoformat(day), time(10, 30), WARSAW), "pl") in table.text
         link = browser.find_element(By.ID, "web-ui-link").get_attribute("href")
         workflow_id = browser.current_url.split("/run/")[1].split("/")[0]
         assert workflow_id.startswith("court-session-parser-manual-")

@@ -63,14 +63,13 @@ def test_missing_schedule_and_stale_pollers(settings) -> None:
     assert evaluate_pollers(queue, "poradnia", NOW).findings == []
 
 
-def test_a_burst_of_refusals_is_a_mail_outage(settings) -> None:
+def test_a_burst_of_refusals_is_a_mail_outage(settings, now: datetime) -> None:
     settings.WATCH_OUTBOX_FAILED_BURST = 3
     for i in range(2):
         OutboxEmail.objects.create(key=f"k{i}", kind="reminder", to="a@example.org", subject="s", body="b",
-                                   status="failed", failed_at=datetime.now(UTC))
+                                   status="failed", failed_at=now)
     OutboxEmail.objects.create(key="old", kind="reminder", to="a@example.org", subject="s", body="b", status="failed",
-                               failed_at=datetime.now(UTC) - timedelta(hours=2))  # not part of this burst
-    now = datetime.now(UTC)
+                               failed_at=now - timedelta(hours=2))  # not part of this burst
     assert evaluate_mail(now).findings == []
     OutboxEmail.objects.create(key="k3", kind="reminder", to="a@example.org", subject="s", body="b", status="failed",
                                failed_at=now)

@@ -59,6 +59,7 @@ def _run_worker(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.real_clock  # a worker process
 def test_worker_exits_1_with_one_line_when_temporal_is_down(tmp_path: Path) -> None:
     port = free_port()
     done = _run_worker({"TEMPORAL_ADDRESS": f"127.0.0.1:{port}", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
@@ -68,6 +69,7 @@ def test_worker_exits_1_with_one_line_when_temporal_is_down(tmp_path: Path) -> N
     assert lines[0].startswith(f"worker: cannot connect to Temporal at 127.0.0.1:{port}")
 
 
+@pytest.mark.real_clock  # a worker process
 def test_worker_exits_1_with_one_line_when_database_is_down() -> None:
     port = free_port()
     done = _run_worker({"DATABASE_URL": f"postgres://nobody@127.0.0.1:{port}/poradnia"})

@@ -54,6 +54,7 @@ def settings_of(module: str | None, names: str, env: dict[str, str] | None = Non
 
 # --- modules and entry points ---------------------------------------------------------------------
 
+@pytest.mark.real_clock  # child processes
 def test_debug_is_off_unless_the_dev_module_is_chosen() -> None:
     deploy = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "poradnia.example.org"}
     assert settings_of("base", "DEBUG SECURE_SSL_REDIRECT EWOKANDA_ALLOW_LOOPBACK", deploy) == "False True False"
@@ -62,6 +63,7 @@ def test_debug_is_off_unless_the_dev_module_is_chosen() -> None:
     assert settings_of("dev", "DEBUG", {"DEBUG": "false", "SECRET_KEY": "x" * 60}) == "False"
 
 
+@pytest.mark.real_clock  # child processes
 def test_manage_py_in_a_checkout_runs_on_the_laptop_settings_with_nothing_set() -> None:
     done = run(["manage.py", "check"], {})
     assert done.returncode == 0, done.stderr[-2000:]
@@ -69,6 +71,7 @@ def test_manage_py_in_a_checkout_runs_on_the_laptop_settings_with_nothing_set() 
     assert done.returncode == 0 and done.stdout.split()[-1] == "poradnia.settings.dev", done.stderr[-2000:]
 
 
+@pytest.mark.real_clock  # child processes
 def test_the_worker_wsgi_and_image_default_to_prod_which_refuses_to_start_without_secret_key_and_hosts() -> None:
     done = run(["worker.py"], {})
     assert done.returncode != 0 and "SECRET_KEY must be set" in done.stderr, done.stderr[-2000:]
@@ -87,6 +90,7 @@ def test_the_worker_wsgi_and_image_default_to_prod_which_refuses_to_start_withou
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.real_clock  # child processes
 def test_settings_import_nothing_from_the_project() -> None:
     code = ("import sys, poradnia.settings.dev, poradnia.settings.prod; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in {'poradnia', 'activities', 'workflows'} "
@@ -98,11 +102,13 @@ def test_settings_import_nothing_from_the_project() -> None:
 
 # --- published local-dev secrets ------------------------------------------------------------------
 
+@pytest.mark.real_clock  # child processes
 def test_the_production_environment_behind_a_tls_proxy_starts() -> None:
     done = run(["manage.py", "check"], BEHIND_PROXY)
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.real_clock  # child processes
 @pytest.mark.parametrize("var", ["SECRET_KEY", "CODEC_SERVER_TOKEN", "PAYLOAD_ENCRYPTION_KEYS"])
 def test_published_dev_secrets_are_refused_whenever_debug_is_off(var: str) -> None:
     """Behind a TLS proxy SECURE_SSL_REDIRECT is off: that must not switch the check off."""
@@ -115,11 +121,13 @@ def test_published_dev_secrets_are_refused_whenever_debug_is_off(var: str) -> No
         assert published not in done.stderr.replace(f"{var}={published}", "")  # the message does not echo it
 
 
+@pytest.mark.real_clock  # child processes
 def test_published_dev_secrets_are_fine_with_debug_on() -> None:
     env = {var: compose_default(var) for var in ("SECRET_KEY", "CODEC_SERVER_TOKEN", "PAYLOAD_ENCRYPTION_KEYS")}
     assert settings_of("dev", "DEBUG", env) == "True"
 
 
+@pytest.mark.real_clock  # child processes
 def test_a_malformed_encryption_key_stops_every_entry_point() -> None:
     for entry in (["manage.py", "check"], ["worker.py"]):
         done = run(entry, {**BEHIND_PROXY, "PAYLOAD_ENCRYPTION_KEYS": "k1:not-base64!"})
