@@ -42,26 +42,10 @@ demo: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-# The instants of the --clock passes: Warsaw's spring-forward night and the last seconds of a year.
-SPRING := 2027-03-28T01:59:30+01:00
-YEAR_END := 2027-12-31T23:59:30+01:00
-TIERS := var/test-tiers.txt
-
-# Runs one tier and appends its wall time to $(TIERS); on failure prints the times so far and stops (fail fast).
-define tier
-	@start=$$(date +%s); $(2); rc=$$?; \
-	echo "$(1): $$(( $$(date +%s) - start )) s$$([ $$rc = 0 ] || echo ' FAILED')" >> $(TIERS); \
-	if [ $$rc != 0 ]; then echo "make test: tier wall times"; cat $(TIERS); exit $$rc; fi
-endef
-
+# The tiers (unit first, to fail fast; then the fault tier beside integration, the two --clock passes and
+# PostgreSQL) and their wall times: devtools/tiers.py, described in docs/testing.md.
 test: install-dev lint browser compose-check gettext
-	@mkdir -p var && : > $(TIERS)
-	$(call tier,unit,$(PY) -m pytest tests/unit)
-	$(call tier,integration+fault,$(PY) -m pytest tests/integration tests/fault --durations=15)
-	$(call tier,clock spring-forward,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(SPRING))
-	$(call tier,clock year-end,$(PY) -m pytest tests/unit tests/integration -q -m "not real_clock" --clock=$(YEAR_END))
-	$(call tier,postgresql,$(PY) -m devtools.pgcluster run -- $(PY) -m pytest -m "postgres and not own_database" --durations=15)
-	@echo "make test: tier wall times"; cat $(TIERS)
+	$(PY) -m devtools.tiers
 
 test-fast: install-dev
 	@start=$$(date +%s); $(PY) -m pytest tests/unit -q && echo "make test-fast: unit tier in $$(( $$(date +%s) - start )) s"
