@@ -104,7 +104,7 @@ def _item(row: dict, host: str) -> Item:
     link = case_url(row["case_id"])
     hearing = row["court_session__state"] is not None
     cancelled = row["court_session__state"] == CourtSession.State.NOT_LISTED
-    case_line = f"{_('Case')}: {row['case__name']} ({link})"
+    case_line = _("Case: %(name)s (%(link)s)") % {"name": row["case__name"], "link": link}
     if not hearing:
         text = row["text"].strip()
         first = text.splitlines()[0] if text else _("Event")
@@ -120,21 +120,20 @@ def _item(row: dict, host: str) -> Item:
     if outcome and subject.endswith(outcome):  # the page writes the result after the subject
         subject = subject[: -len(outcome)].strip()
     summary = _("Hearing %(signature)s, %(court)s") % {"signature": signature, "court": court}
+    place = f"{court}, {room}" if room else court
     lines = [
-        f"{_('When')}: {long_datetime(moment, hearing=True)}",
-        f"{_('Court')}: {court}" + (f", {room}" if room else ""),
-        f"{_('Signature')}: {signature}",
+        _("When: %(when)s") % {"when": long_datetime(moment, hearing=True)},
+        _("Court: %(court)s") % {"court": place},
+        _("Signature: %(signature)s") % {"signature": signature},
     ]
-    if cells.get("Skład sędziowski"):
-        lines.append(f"{_('Judges')}: {cells['Skład sędziowski']}")
-    if cells.get("Typ"):
-        lines.append(f"{_('Sitting')}: {cells['Typ']}")
-    if subject:
-        lines.append(f"{_('Subject')}: {subject}")
-    if outcome:
-        lines.append(f"{_('Result')}: {outcome}")
-    if row["court_session__judgment_url"]:
-        lines.append(f"{_('Judgment')}: {row['court_session__judgment_url']}")
+    optional = [
+        (_("Judges: %(value)s"), cells.get("Skład sędziowski", "")),
+        (_("Sitting: %(value)s"), cells.get("Typ", "")),
+        (_("Subject: %(value)s"), subject),
+        (_("Result: %(value)s"), outcome),
+        (_("Judgment: %(value)s"), row["court_session__judgment_url"] or ""),
+    ]
+    lines += [label % {"value": value} for label, value in optional if value]
     if cancelled:
         lines.insert(0, _("The court no longer lists this hearing."))
     lines.append(case_line)
@@ -144,7 +143,7 @@ def _item(row: dict, host: str) -> Item:
     else:
         start, end, all_day = local.date().isoformat(), (local.date() + timedelta(days=1)).isoformat(), True
     return Item(row["id"], f"event-{row['id']}@{host}", start, all_day, end,
-                (NOT_LISTED_PREFIX if cancelled else "") + summary, ", ".join(p for p in (court, room) if p),
+                (NOT_LISTED_PREFIX if cancelled else "") + summary, place,
                 "\n".join(lines), link, "CANCELLED" if cancelled else "CONFIRMED",
                 not cancelled and not row["completed"])
 
