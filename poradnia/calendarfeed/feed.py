@@ -219,7 +219,10 @@ def _feed_state(user, now: datetime | None) -> Feed:
 
 
 def _when(value: str, all_day: bool) -> date | datetime:
-    return date.fromisoformat(value) if all_day else datetime.fromisoformat(value).astimezone(WARSAW)
+    # Instants in UTC, not Europe/Warsaw with a VTIMEZONE: the one icalendar derives from tzdata lists every
+    # transition as RDATEs, and a second, independent parser (vobject) read hearings after the March switch
+    # an hour off. UTC needs no time zone definition; every client shows it on the phone's own clock.
+    return date.fromisoformat(value) if all_day else datetime.fromisoformat(value).astimezone(UTC)
 
 
 def render(feed: Feed) -> bytes:
@@ -230,7 +233,7 @@ def render(feed: Feed) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", feed.name)
-    cal.add("x-wr-timezone", "Europe/Warsaw")
+    cal.add("x-wr-timezone", "Europe/Warsaw")  # the calendar's home zone, for clients that show one
     # Hints for clients that honour them (Apple, Outlook): poll hourly.
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
@@ -259,5 +262,4 @@ def render(feed: Feed) -> bytes:
             alarm.add("trigger", timedelta(days=-feed.reminder_days))
             event.add_component(alarm)
         cal.add_component(event)
-    cal.add_missing_timezones()
     return cal.to_ical()
