@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 import icalendar
@@ -50,7 +51,7 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Item:
     """One VEVENT as published; its digest decides whether the event changed since the last poll."""
 
@@ -66,8 +67,11 @@ class Item:
     status: str  # CONFIRMED | CANCELLED
     alarm: bool  # reminded about (not cancelled, not completed)
 
+    @cached_property
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        fields = (self.uid, self.start, self.all_day, self.end, self.summary, self.location, self.description,
+                  self.url, self.status, self.alarm)
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
 @dataclass
@@ -98,6 +102,12 @@ def _fields(text: str) -> dict[str, str]:
     return {name.strip(): value.strip() for name, value in pairs}
 
 
+@lru_cache(maxsize=8192)
+def _when_text(moment: datetime, language: str) -> str:
+    """The hearing's date as a person reads it (babel's formatting is the costliest part of a poll)."""
+    return long_datetime(moment, language, hearing=True)
+
+
 def _item(row: dict, host: str) -> Item:
     moment: datetime = row["time"]
     local = moment.astimezone(WARSAW)
@@ -122,7 +132,7 @@ def _item(row: dict, host: str) -> Item:
     summary = _("Hearing %(signature)s, %(court)s") % {"signature": signature, "court": court}
     place = f"{court}, {room}" if room else court
     lines = [
-        _("When: %(when)s") % {"when": long_datetime(moment, hearing=True)},
+        _("When: %(when)s") % {"when": _when_text(moment, translation.get_language())},
         _("Court: %(court)s") % {"court": place},
         _("Signature: %(signature)s") % {"signature": signature},
     ]
@@ -150,7 +160,7 @@ def _item(row: dict, host: str) -> Item:
 
 def _publish(item: Item, row: dict, now: datetime) -> Published:
     """The event's SEQUENCE and LAST-MODIFIED, bumped when what is published differs from the stored version."""
-    digest = item.digest()
+    digest = item.digest
     stored, sequence = row["feed_entry__digest"], row["feed_entry__sequence"]
     if stored == digest:
         return Published(item, sequence, row["feed_entry__changed_at"])
@@ -169,7 +179,7 @@ def _publish(item: Item, row: dict, now: datetime) -> Published:
 def _first(items: list[tuple[Item, dict]], now: datetime) -> list[Published]:
     """Events the feed has never published: version 0, in one statement (a concurrent poll's row wins)."""
     published = [Published(item, 0, min(row["modified"], now)) for item, row in items]
-    FeedEntry.objects.bulk_create([FeedEntry(event_id=p.item.event_id, digest=p.item.digest(), sequence=0,
+    FeedEntry.objects.bulk_create([FeedEntry(event_id=p.item.event_id, digest=p.item.digest, sequence=0,
                                              changed_at=p.changed_at) for p in published],
                                   ignore_conflicts=True, batch_size=500)
     return published
@@ -208,7 +218,7 @@ def _feed_state(user, now: datetime | None) -> Feed:
     name = _("Poradnia: %(name)s") % {"name": user.get_full_name() or user.get_username()}
     reminder = max(0, user.event_reminder_time or 0)
     fingerprint = hashlib.sha256(json.dumps(
-        [FORMAT, name, reminder, [(p.item.event_id, p.sequence, p.item.digest()) for p in events]]).encode())
+        [FORMAT, name, reminder, [(p.item.event_id, p.sequence, p.item.digest) for p in events]]).encode())
     etag = f'"{fingerprint.hexdigest()[:40]}"'
     secret = FeedSecret.objects.get(user=user)
     if secret.etag != etag or secret.changed_at is None:
