@@ -3,7 +3,7 @@
 A token is ``<selector><verifier>``: the selector (random, not secret) finds the row, the verifier is
 HMAC(SECRET_KEY, selector:nonce) over 192 random bits of nonce. Only SHA-256(verifier) is stored and it is
 compared with ``hmac.compare_digest``, so neither a copy of the database nor timing gives a working URL.
-Every refusal (no such selector, wrong verifier, rotated, inactive user) is the same ``None``.
+Every refusal (no such selector, wrong verifier, rotated, inactive or no longer staff) is the same ``None``.
 """
 
 from __future__ import annotations
@@ -83,14 +83,17 @@ def rotate(user) -> str:
 
 
 def user_for_token(token: str):
-    """The active user whose current token this is, or None (for every kind of refusal alike)."""
+    """The active staff user whose current token this is, or None (for every kind of refusal alike).
+
+    Staff only, as hearing notices are: a lawyer who leaves (``is_staff`` off) loses the feed with the e-mails.
+    """
     if not TOKEN.fullmatch(token or ""):
         hmac.compare_digest(_NO_HASH, _NO_HASH)
         return None
     selector, verifier = token[:SELECTOR_LENGTH], token[SELECTOR_LENGTH:]
     secret = FeedSecret.objects.filter(selector=selector).select_related("user").first()
     matches = hmac.compare_digest(_hash(verifier), secret.verifier_hash if secret else _NO_HASH)
-    if secret is None or not matches or not secret.user.is_active:
+    if secret is None or not matches or not (secret.user.is_active and secret.user.is_staff):
         return None
     return secret.user
 

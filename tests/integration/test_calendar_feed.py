@@ -1,7 +1,7 @@
 """The staff calendar feed, walked through a real court scenario on copies of the real pages.
 
 The court sync runs in-process (``run_court``) against the stand-in serving changed copies of
-../shared/ewokanda, on a pinned clock (the Temporal server would keep the real one). Every feed is read by
+../shared/ewokanda, on a pinned spring_clock (the Temporal server would keep the real one). Every feed is read by
 two independent parsers (tests/support/icalfeeds.py), which must agree.
 """
 
@@ -29,19 +29,19 @@ from tests.support.paths import SHARED
 pytestmark = pytest.mark.django_db
 WARSAW = ZoneInfo("Europe/Warsaw")
 KEY = "WSA_Bialystok"
-# The pinned clock: a few days before the spring DST switch (the last Sunday of March), so the hearings
+# The pinned spring_clock: a few days before the spring DST switch (the last Sunday of March), so the hearings
 # the scenario moves cross it.
 PINNED = datetime(2027, 3, 22, 8, 0, tzinfo=WARSAW)
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def spring_clock() -> Iterator[time_machine.Coordinates]:
     with time_machine.travel(PINNED, tick=True) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def page(clock) -> bytes:
+def real_page(spring_clock) -> bytes:
     """Białystok's real page, its first hearing two days after the pinned today."""
     path = SHARED / "pages" / f"{KEY}.html"
     if not path.exists():
@@ -50,8 +50,8 @@ def page(clock) -> bytes:
 
 
 @pytest.fixture
-def court_pages(settings, page: bytes) -> Iterator[StandIn]:
-    with StandIn({KEY: page}) as server:
+def court_pages(settings, real_page: bytes) -> Iterator[StandIn]:
+    with StandIn({KEY: real_page}) as server:
         settings.EWOKANDA_BASE_URL = server.base_url
         yield server
 
@@ -102,8 +102,8 @@ def uid(session: CourtSession) -> str:
     return f"event-{session.event_id}@{site_host()}"
 
 
-def test_a_court_scenario_reaches_the_feed(clock, court_pages: StandIn, page: bytes, settings) -> None:
-    timed, no_hour = singles(page)
+def test_a_court_scenario_reaches_the_feed(spring_clock, court_pages: StandIn, real_page: bytes, settings) -> None:
+    timed, no_hour = singles(real_page)
     (moved_sig, moved_day, moved_time), (dropped_sig, dropped_day, dropped_time) = timed[0], timed[1]
     allday_sig, allday_day, _ = no_hour[0]
     mine = make_case("Kowalski przeciw SKO", staff=1)
@@ -146,9 +146,9 @@ def test_a_court_scenario_reaches_the_feed(clock, court_pages: StandIn, page: by
     assert poll(url, HTTP_IF_NONE_MATCH=first.etag).status == 304
 
     # 2. One hearing moves a week on (across the DST switch), one is not listed any more.
-    clock.shift(timedelta(hours=1))
+    spring_clock.shift(timedelta(hours=1))
     new_day = (date.fromisoformat(moved_day) + timedelta(days=7)).isoformat()
-    changed = pagecopies.drop(pagecopies.move(page, moved_sig, moved_day, moved_time, new_day, "12:30"),
+    changed = pagecopies.drop(pagecopies.move(real_page, moved_sig, moved_day, moved_time, new_day, "12:30"),
                               dropped_sig, dropped_day, dropped_time)
     court_pages.set_page(KEY, changed)
     sync()
@@ -164,8 +164,8 @@ def test_a_court_scenario_reaches_the_feed(clock, court_pages: StandIn, page: by
     assert moved.last_modified == dropped.last_modified > cal.events[uid(sessions[allday_sig])].last_modified
 
     # 3. The dropped hearing is listed again.
-    clock.shift(timedelta(hours=1))
-    court_pages.set_page(KEY, pagecopies.move(page, moved_sig, moved_day, moved_time, new_day, "12:30"))
+    spring_clock.shift(timedelta(hours=1))
+    court_pages.set_page(KEY, pagecopies.move(real_page, moved_sig, moved_day, moved_time, new_day, "12:30"))
     sync()
     third = poll(url, HTTP_IF_NONE_MATCH=second.etag)
     assert third.status == 200
@@ -174,7 +174,7 @@ def test_a_court_scenario_reaches_the_feed(clock, court_pages: StandIn, page: by
     assert dropped.start == local(dropped_day, dropped_time).astimezone(UTC)
 
     # 4. The court gives its result (the result sync writes it on the session, not on the event).
-    clock.shift(timedelta(hours=1))
+    spring_clock.shift(timedelta(hours=1))
     CourtSession.objects.filter(pk=sessions[allday_sig].pk).update(
         outcome="Oddalono skargę", judgment_url="https://orzeczenia.nsa.gov.pl/doc/ABC123",
         outcome_seen_at=datetime.now(UTC))
@@ -186,7 +186,7 @@ def test_a_court_scenario_reaches_the_feed(clock, court_pages: StandIn, page: by
     assert poll(url, HTTP_IF_NONE_MATCH=fourth.etag).status == 304
 
     # 5. Taken off the case: its events leave the feed on the next poll.
-    clock.shift(timedelta(hours=1))
+    spring_clock.shift(timedelta(hours=1))
     CaseStaff.objects.filter(user=lawyer, case=mine.case).delete()
     fifth = poll(url, HTTP_IF_NONE_MATCH=fourth.etag, HTTP_IF_MODIFIED_SINCE=fourth.last_modified)
     assert fifth.status == 200 and fifth.calendar.events == {}

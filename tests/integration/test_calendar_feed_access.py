@@ -1,6 +1,6 @@
 """Who gets a calendar feed: tokens (wrong, rotated, inactive), the command, the "My calendar" page, polling.
 
-Database and Django's test client, no court pages: events are made directly. The clock is pinned.
+Database and Django's test client, no court pages: events are made directly. The autumn_clock is pinned.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ PINNED = datetime(2026, 10, 20, 9, 0, tzinfo=WARSAW)  # days before the autumn s
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def autumn_clock() -> Iterator[time_machine.Coordinates]:
     with time_machine.travel(PINNED, tick=True) as traveller:
         yield traveller
 
@@ -65,7 +65,7 @@ def uids(response) -> set[str]:
     return set(icalfeeds.read(b"".join(response)).events)
 
 
-def test_every_refusal_is_the_same_404(clock) -> None:
+def test_every_refusal_is_the_same_404(autumn_clock) -> None:
     anna, bartek = lawyer("anna"), lawyer("bartek")
     event(case_of(anna, bartek), datetime.now(UTC) + timedelta(days=3))
     url, other = tokens.feed_url(anna), tokens.feed_url(bartek)
@@ -86,13 +86,17 @@ def test_every_refusal_is_the_same_404(clock) -> None:
     anna.is_active = False
     anna.save()
     refused.append(get(rotated))
+    assert get(other).status_code == 200
+    bartek.is_staff = False  # left the team: no feed, as no hearing e-mails
+    bartek.save()
+    refused.append(get(other))
 
     assert {r.status_code for r in refused} == {404}
     assert {(r.content, r["Content-Type"]) for r in refused} == {(b"Not found\n", "text/plain; charset=utf-8")}
     assert all("ETag" not in r and "Last-Modified" not in r for r in refused)
 
 
-def test_the_secret_is_random_and_only_its_hash_is_stored(clock) -> None:
+def test_the_secret_is_random_and_only_its_hash_is_stored(autumn_clock) -> None:
     anna = lawyer()
     url = tokens.feed_url(anna)
     token = path(url).rsplit("/", 1)[1].removesuffix(".ics")
@@ -103,12 +107,12 @@ def test_the_secret_is_random_and_only_its_hash_is_stored(clock) -> None:
     assert tokens.feed_url(anna) == url  # shown again, unchanged
 
 
-def test_a_user_with_no_cases_gets_an_empty_calendar(clock) -> None:
+def test_a_user_with_no_cases_gets_an_empty_calendar(autumn_clock) -> None:
     response = get(tokens.feed_url(lawyer()))
     assert uids(response) == set()
 
 
-def test_the_feed_holds_the_users_cases_from_ninety_days_back(clock) -> None:
+def test_the_feed_holds_the_users_cases_from_ninety_days_back(autumn_clock) -> None:
     anna, bartek = lawyer("anna"), lawyer("bartek")
     now = datetime.now(UTC)
     mine = case_of(anna)
@@ -126,7 +130,7 @@ def test_the_feed_holds_the_users_cases_from_ninety_days_back(clock) -> None:
     assert (done.status, done.alarm, done.summary) == ("CONFIRMED", None, "Termin: Odpowiedź na skargę")
 
 
-def test_polling_answers_304_until_something_changes(clock) -> None:
+def test_polling_answers_304_until_something_changes(autumn_clock) -> None:
     anna = lawyer(event_reminder_time=1)
     item = event(case_of(anna), datetime.now(UTC) + timedelta(days=5))
     url = tokens.feed_url(anna)
@@ -137,7 +141,7 @@ def test_polling_answers_304_until_something_changes(clock) -> None:
     assert get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     assert get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
 
-    clock.shift(timedelta(minutes=5))
+    autumn_clock.shift(timedelta(minutes=5))
     item.text = "Odpowiedź na skargę (przedłużony termin)"
     item.save()  # staff edit in the admin
     changed = get(url, HTTP_IF_NONE_MATCH=first["ETag"], HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
@@ -145,7 +149,7 @@ def test_polling_answers_304_until_something_changes(clock) -> None:
     [read] = icalfeeds.read(b"".join(changed)).events.values()
     assert (read.sequence, read.summary) == (1, "Termin: Odpowiedź na skargę (przedłużony termin)")
 
-    clock.shift(timedelta(minutes=5))
+    autumn_clock.shift(timedelta(minutes=5))
     anna.event_reminder_time = 7
     anna.save()  # the alarm is the user's: a new lead time is a new feed, not a new event version
     again = get(url, HTTP_IF_NONE_MATCH=changed["ETag"])
@@ -154,7 +158,7 @@ def test_polling_answers_304_until_something_changes(clock) -> None:
     assert (read.sequence, read.alarm) == (1, timedelta(days=-7))
 
 
-def test_a_304_builds_no_body_and_the_queries_do_not_grow_with_the_events(clock, monkeypatch) -> None:
+def test_a_304_builds_no_body_and_the_queries_do_not_grow_with_the_events(autumn_clock, monkeypatch) -> None:
     anna = lawyer()
     case = case_of(anna)
     now = datetime.now(UTC)
@@ -178,7 +182,7 @@ def test_a_304_builds_no_body_and_the_queries_do_not_grow_with_the_events(clock,
     assert get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_the_command_prints_the_url_and_rotates_it(clock) -> None:
+def test_the_command_prints_the_url_and_rotates_it(autumn_clock) -> None:
     anna = lawyer()
     event(case_of(anna), datetime.now(UTC) + timedelta(days=1))
 
@@ -196,7 +200,7 @@ def test_the_command_prints_the_url_and_rotates_it(clock) -> None:
         command("nobody")
 
 
-def test_my_calendar_page_shows_and_rotates_the_own_url_a_superuser_anyones(clock) -> None:
+def test_my_calendar_page_shows_and_rotates_the_own_url_a_superuser_anyones(autumn_clock) -> None:
     anna, bartek = lawyer("anna"), lawyer("bartek")
     boss = User.objects.create_superuser("boss", "boss@example.org", "pw")
     browser = Client()
