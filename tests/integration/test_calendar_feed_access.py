@@ -223,6 +223,8 @@ def test_my_calendar_page_shows_and_rotates_the_own_url_a_superuser_anyones(autu
     assert bartek_url in browser.get(f"/admin/calendar/user/{bartek.pk}/").content.decode()
     assert browser.post(f"/admin/calendar/user/{bartek.pk}/").status_code == 302
     assert get(bartek_url).status_code == 404
+    listing = browser.get("/admin/calendarfeed/feedsecret/").content.decode()
+    assert f'href="/admin/calendar/user/{bartek.pk}/"' in listing and "pokaż lub zmień" in listing
     secrets = FeedSecret.objects.values_list("pk", flat=True)
     anna_url = tokens.feed_url(anna)
     listing = browser.post("/admin/calendarfeed/feedsecret/",
