@@ -222,7 +222,11 @@ def _feed_state(user, now: datetime | None) -> Feed:
     etag = f'"{fingerprint.hexdigest()[:40]}"'
     secret = FeedSecret.objects.get(user=user)
     if secret.etag != etag or secret.changed_at is None:
+        # Whole seconds (HTTP dates), and always later than the last: two changes within one second must not
+        # leave a client that asks If-Modified-Since with the first body.
         changed = now.replace(microsecond=0)
+        if secret.changed_at is not None and changed <= secret.changed_at:
+            changed = secret.changed_at + timedelta(seconds=1)
         FeedSecret.objects.filter(pk=secret.pk).update(etag=etag, changed_at=changed)
         secret.changed_at = changed
     return Feed(user.pk, name, reminder, etag, secret.changed_at, events)
