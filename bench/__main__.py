@@ -1,4 +1,4 @@
-"""``python -m bench parse | parse-hostile | court-run | crash-resume | reminders | retention [options]``.
+"""``python -m bench parse | parse-hostile | court-run | crash-resume | reminders | retention | calendar-feed ...``.
 
 Each benchmark sets up what it needs (a temp SQLite database unless ``--database-url``, a headless
 Temporal dev server, worker processes, the eWokanda stand-in) and prints exactly one JSON object of
@@ -11,11 +11,11 @@ import argparse
 import json
 import sys
 
-from . import court_run, crash_resume, parse, parse_hostile, reminders, retention
+from . import calendar_feed, court_run, crash_resume, parse, parse_hostile, reminders, retention
 from .env import cleanup, setup_django
 
 BENCHMARKS = {"parse": parse, "parse-hostile": parse_hostile, "court-run": court_run, "crash-resume": crash_resume,
-              "reminders": reminders, "retention": retention}
+              "reminders": reminders, "retention": retention, "calendar-feed": calendar_feed}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "pl"
-APPS = ("cases", "events", "jobs", "judgements", "monitoring", "outbox", "users")
+# Every app of the project keeps its own catalog (an app is a package with an apps.py).
+APPS = tuple(sorted(path.parent.name for path in (ROOT / "poradnia").glob("*/apps.py")))
 # Directories with a catalog, relative to the repository; the root package skips its apps and settings.
 CATALOGS: dict[str, tuple[str, ...]] = {
     **{f"poradnia/{app}": () for app in APPS},

@@ -11,6 +11,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from poradnia.calendarfeed.config import check_feed_settings
 from poradnia.cases.mail import check_case_mail_settings
 from poradnia.codec import LOCAL_DEV_MARKER, parse_keys, published_dev_keys
 
@@ -28,6 +29,7 @@ def check_configuration() -> None:
     published secret."""
     parse_keys(settings.PAYLOAD_ENCRYPTION_KEYS)  # names the bad key id, never the key
     check_case_mail_settings()  # a typo in CASE_EMAIL_TEMPLATE / CASE_URL_PATH stops the process, not each e-mail
+    check_feed_settings()  # CALENDAR_FEED_BASE_URL: every feed address starts with it
     # Whatever else is configured (TLS at a proxy, redirect off): without DEBUG this may be a deployment.
     if not settings.DEBUG and (found := local_dev_secrets()):
         raise ImproperlyConfigured(f"{', '.join(found)}: still the local-dev default published in the repository; "

@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "poradnia.outbox",
     "poradnia.monitoring",
     "poradnia.jobs",
+    "poradnia.calendarfeed",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,8 @@ CASE_EMAIL_TEMPLATE = env.str("CASE_EMAIL_TEMPLATE", default="")  # e.g. sprawa-
 CASE_EMAIL_FROM = env.bool("CASE_EMAIL_FROM", default=True)
 PORADNIA_BASE_URL = env.str("PORADNIA_BASE_URL", default="http://localhost:8000")
 CASE_URL_PATH = env.str("CASE_URL_PATH", default="/sprawy/sprawa-%(id)s/")
+# Where calendar apps reach this app's /kalendarz/ feed (scheme and host, as the users' phones see it).
+CALENDAR_FEED_BASE_URL = env.str("CALENDAR_FEED_BASE_URL", default="http://localhost:8000")
 
 # Temporal
 TEMPORAL_ADDRESS = env.str("TEMPORAL_ADDRESS", default="localhost:7233")

@@ -42,6 +42,15 @@ def test_reminders_benchmark() -> None:
     assert (figures["events"], figures["staff"]) == (2000, 50) and figures["sql_queries"] > 0
 
 
+def test_calendar_feed_benchmark() -> None:
+    figures = bench("calendar-feed", "--events", "1000")
+    assert {"events", "first_poll_s", "poll_s", "poll_sql_queries", "not_modified_s", "not_modified_sql_queries",
+            "body_bytes"} <= set(figures)
+    assert figures["events"] == 1000 and figures["body_bytes"] > 0
+    # A feed's queries do not grow with its events (a tenth of the events: the same count).
+    assert figures["poll_sql_queries"] == figures["poll_sql_queries_small"] == figures["not_modified_sql_queries"]
+
+
 @pytest.mark.slow
 def test_court_run_benchmark() -> None:
     needs_pages()
