@@ -22,6 +22,7 @@ from poradnia.calendarfeed.feed import site_host
 from poradnia.cases.models import CaseStaff
 from poradnia.judgements.models import Court, CourtSession
 from poradnia.judgements.services import run_court
+from poradnia.monitoring.pagestats import CourtPageLog
 from tests.support import icalfeeds, pagecopies
 from tests.support.courtdata import make_case, track
 from tests.support.paths import SHARED
@@ -69,7 +70,7 @@ def singles(page: bytes) -> tuple[list[tuple[str, str, str]], list[tuple[str, st
 
 def sync() -> None:
     court = Court.objects.get(parser_key=KEY)
-    run_court(court, dry_run=False, run_id=f"feed-{datetime.now(UTC).timestamp()}")
+    run_court(court, pages=CourtPageLog(), dry_run=False, run_id=f"feed-{datetime.now(UTC).timestamp()}")
 
 
 def local(day: str, hour: str) -> datetime:
