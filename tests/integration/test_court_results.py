@@ -197,6 +197,9 @@ def play(run: Runner, court_page: StandIn, original: bytes, smtp: SmtpReceiver, 
     assert quashed_mail.message["Reply-To"] and f"#{ref[0]}" in quashed_mail.subject
     off_mail = next(m for m in smtp.messages[sent:] if OFF_LIST[0] in m.subject)
     assert "nowy termin pojawi się w kalendarzu sprawy, gdy sąd go wyznaczy" in off_mail.part("text/plain")
+    # A hearing taken off the list ends in no judgment: its notice promises none.
+    assert "Orzeczenie nie zostało jeszcze opublikowane" not in off_mail.part("text/plain")
+    assert "Orzeczenie nie zostało jeszcze opublikowane" not in off_mail.part("text/html")
     sent = len(smtp.messages)
 
     again = run(days_after(OFF_LIST, 2, "23:40"))  # the same page once more: nothing to record or send
