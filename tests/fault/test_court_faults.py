@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from datetime import date
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -25,6 +24,7 @@ from tests.support.courtdata import (
     make_case,
     synthetic_courts,
     track,
+    upcoming_start,
     wait_for_running_activity,
 )
 from tests.support.dbthread import in_db_thread
@@ -77,7 +77,7 @@ async def test_sigterm_drains_the_activity_in_flight(
 ) -> None:
     tracked = await in_db_thread(make_case)
     await in_db_thread(track, tracked.case, "WSA_Opole", "II SA/Op 1/26")
-    rows = random_rows(50, seed=1, court_code="Op", start=date(2026, 12, 1))
+    rows = random_rows(50, seed=1, court_code="Op", start=upcoming_start())
     with StandIn({"WSA_Opole": generate_page(rows)}, latency_ms=3000) as standin:
         env = {"EWOKANDA_BASE_URL": standin.base_url}
         proc = worker_process(test_database_url, env=env)

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -36,6 +35,7 @@ from tests.support.courtdata import (
     make_case,
     run_sync,
     track,
+    upcoming_start,
     wait_for_running_activity,
 )
 from tests.support.dbthread import in_db_thread
@@ -254,7 +254,7 @@ async def test_postgres_down_for_60s_mid_run(temporal_client: Client, tmp_path: 
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, timeout=300,
                        env={**os.environ, "DATABASE_URL": url})
         setup = in_database(url, SETUP_SCRIPT)
-        pages = {key: generate_page(random_rows(400, seed=i, court_code=code, start=date(2026, 12, 1)))
+        pages = {key: generate_page(random_rows(400, seed=i, court_code=code, start=upcoming_start()))
                  for i, (key, code) in enumerate({"WSA_Opole": "Op", "WSA_Poznan": "Po", "WSA_Rzeszow": "Rz",
                                                   "WSA_Szczecin": "Sz"}.items())}
         queue = f"pg-{uuid.uuid4().hex[:8]}"

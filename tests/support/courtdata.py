@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowHandle
 
@@ -62,13 +63,20 @@ async def downloading(standin: StandIn, court: str) -> None:
         await asyncio.sleep(0.02)
 
 
+def upcoming_start() -> date:
+    """The first hearing day of a generated page whose every hearing is still ahead: two days after today in
+    Warsaw (by the test's clock), so that no hearing's day comes while the test runs. A hearing whose day has
+    come has its court result recorded and told, which tests of crashes and duplicates do not count."""
+    return timezone.localdate() + timedelta(days=2)
+
+
 def synthetic_courts(courts: dict[str, str], *, rows: int = 400, tracked_per_court: int = 60,
                      seed: int = 0) -> tuple[dict[str, bytes], int]:
     """Generated pages for ``courts`` (parser key -> signature code) and a tracked case per court following
     some of its signatures; returns (pages, expected sessions)."""
     pages, expected = {}, 0
     for i, (key, code) in enumerate(courts.items()):
-        page_rows = random_rows(rows, seed=seed + i, court_code=code, start=date(2026, 12, 1))
+        page_rows = random_rows(rows, seed=seed + i, court_code=code, start=upcoming_start())
         pages[key] = generate_page(page_rows)
         tracked = make_case(f"{key} case", staff=1)
         signatures = set(sorted({r.signature for r in page_rows})[:tracked_per_court])
