@@ -12,15 +12,16 @@ class FeedSecret(models.Model):
     Rotating replaces all three, so the old URL finds no row.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_secret")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_secret",
+                                verbose_name=_("user"))
     selector = models.CharField(max_length=32, unique=True)
     nonce = models.CharField(max_length=64)
     verifier_hash = models.CharField(max_length=64)
-    created = models.DateTimeField()
+    created = models.DateTimeField(_("created"))
     # The last body's ETag and when it first changed to it: Last-Modified, so an event that leaves the feed
     # (a user taken off a case) moves it too, which no event's own time would.
     etag = models.CharField(max_length=80, blank=True)
-    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("calendar feed secret")

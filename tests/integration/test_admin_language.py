@@ -36,7 +36,7 @@ from schedules.apply import apply_schedules
 from tests.support.schedulesupport import connect_to
 from tests.support.translations import messages
 
-OUR_APPS = {"cases", "events", "judgements", "monitoring", "outbox", "users", "jobs"}
+OUR_APPS = {"calendarfeed", "cases", "events", "judgements", "monitoring", "outbox", "users", "jobs"}
 ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
 BUTTONS = ("submit", "button", "reset")
 
@@ -87,7 +87,7 @@ def admin_pages(user) -> list[str]:
     """The admin's pages of our models: each list, each add form that may be used, each row's change page."""
     request = RequestFactory().get("/admin/")
     request.user = user
-    pages = ["/admin/"]
+    pages = ["/admin/", "/admin/calendar/", f"/admin/calendar/user/{user.pk}/"]  # "My calendar", anyone's
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         if opts.app_label not in OUR_APPS or opts.app_label == "jobs":
@@ -141,7 +141,7 @@ def test_every_admin_page_of_ours_speaks_polish(admin_client: DjangoClient, admi
     assert leftovers == {}, f"English left on Polish pages: {leftovers}"
     index = visible(fetch(admin_client, "/admin/", "pl"))
     for polish in ("Zadania w tle", "Stan systemu", "Workery", "Ostatnie przebiegi", "Otwarte alerty",
-                   "Wysyłki webhooka", "Przebiegi zadań", "Posiedzenia sądowe"):
+                   "Wysyłki webhooka", "Przebiegi zadań", "Posiedzenia sądowe", "Mój kalendarz"):
         assert polish in index, polish
 
 
@@ -151,7 +151,7 @@ def test_the_same_pages_speak_english_to_an_english_browser(admin_client: Django
     data(admin_user)
     index = visible(fetch(admin_client, "/admin/", "en"))
     for english in ("Background jobs", "System status", "Workers", "Last runs", "Open alerts", "Webhook deliveries",
-                    "Job runs", "Court sessions", "Outbox e-mails"):
+                    "Job runs", "Court sessions", "Outbox e-mails", "My calendar"):
         assert english in index, english
     assert "Webhook deliverys" not in index and "Zadania w tle" not in index
     jobs = visible(fetch(admin_client, "/admin/jobs/", "en"))
