@@ -38,6 +38,7 @@ class HealthCheckAdmin(admin.ModelAdmin):
 
 from django.utils.html import format_html  # noqa: E402
 
+from .alerts import worded_title  # noqa: E402
 from .models import Alert, CourtPageStat, JobRun  # noqa: E402
 
 
@@ -56,7 +57,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
-    list_display = ("title", "severity", "active", "first_seen", "last_seen", "occurrences", "email_count",
+    list_display = ("shown_title", "severity", "active", "first_seen", "last_seen", "occurrences", "email_count",
                     "resolved_at")
     list_filter = ("severity", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("dedupe_key", "title", "message")
@@ -64,6 +65,10 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: Alert) -> bool:
         return obj.active
+
+    @admin.display(description=_("title"), ordering="title")
+    def shown_title(self, obj: Alert) -> str:
+        return worded_title(obj)
 
 
 @admin.register(CourtPageStat)

@@ -18,6 +18,7 @@ by ``monitoring/email/alert/<language>/title.txt`` and ``message.txt``; a kind w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from django.utils import translation
 
 from poradnia.contracts import EmailKind
 from poradnia.dates import long_datetime
-from poradnia.mailtemplates import EmailTemplates, date_language, localised_template
+from poradnia.mailtemplates import EmailTemplates, date_language, email_language, localised_template
 from poradnia.outbox.services import enqueue
 
 from .models import Alert, WebhookDelivery
@@ -76,7 +77,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
                 alert, created = Alert.objects.select_for_update().get_or_create(
                     dedupe_key=key,
                     defaults={"title": title, "message": message, "severity": severity,
-                              "first_seen": now, "last_seen": now},
+                              "first_seen": now, "last_seen": now, "kind": kind, "facts": _json(facts)},
                 )
         except IntegrityError:  # raised concurrently by another run
             alert, created = Alert.objects.select_for_update().get(dedupe_key=key), False
@@ -85,6 +86,7 @@ def raise_alert(key: str, title: str, message: str, *, now: datetime,
             if alert.resolved_at is not None:
                 alert.first_seen, alert.resolved_at, alert.occurrences = now, None, 0
             alert.title, alert.message, alert.severity = title, message, severity
+            alert.kind, alert.facts = kind, _json(facts)
             alert.last_seen = max(alert.last_seen, now)
             alert.occurrences += 1
         queued = webhooks = 0
@@ -123,12 +125,24 @@ def _queue_webhook(delivery_key: str, alert_key: str, text: str, now: datetime) 
     return int(created)
 
 
-def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str) -> tuple[str, str]:
-    """The title and message in the e-mail's language (plain text: the HTML body escapes them)."""
+def _json(facts: Mapping[str, object] | None) -> dict[str, object]:
+    """The facts as the JSON column keeps them (the moments in them are ISO strings already)."""
+    return json.loads(json.dumps(dict(facts or {}), default=str))
+
+
+def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: str,
+            language: str | None = None) -> tuple[str, str]:
+    """The title and message in the e-mail's language, or ``language`` (plain text: HTML escapes them)."""
     context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
-    with translation.override(date_language()):  # the facts' moments in the e-mail's language
-        worded_title = " ".join(localised_template(TEMPLATES, "title.txt").render(context).split())
-        return worded_title, localised_template(TEMPLATES, "message.txt").render(context).strip()
+    with translation.override(language or date_language()):  # the facts' moments in the same language
+        worded_title = " ".join(localised_template(TEMPLATES, "title.txt", language).render(context).split())
+        return worded_title, localised_template(TEMPLATES, "message.txt", language).render(context).strip()
+
+
+def worded_title(alert: Alert, language: str | None = None) -> str:
+    """The alert's title as a person reads it in ``language`` (the active one by default): the admin's lists."""
+    lang = (language or translation.get_language() or email_language()).split("-")[0]
+    return _worded(alert.kind, alert.facts, alert.title, alert.message, lang)[0]
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:

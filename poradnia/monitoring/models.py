@@ -87,6 +87,10 @@ class Alert(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, db_index=True)
     last_emailed_at = models.DateTimeField(_("last emailed at"), null=True, blank=True)
     email_count = models.PositiveIntegerField(_("email count"), default=0)
+    # What the alert is about, as data: the title and message above are the English text the logs and the watch
+    # read; the admin and the e-mails word the alert from these, in the reader's language.
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("alert")

@@ -66,3 +66,18 @@ def test_alert_titles_only_for_those_who_may_see_the_alerts(client, django_user_
     user.user_permissions.add(Permission.objects.get(codename="view_alert"))
     client.force_login(django_user_model.objects.get(pk=user.pk))  # a fresh permission cache
     assert "II SA/Op 1/26" in strip(client)
+
+
+def test_an_alert_reads_in_the_readers_language_in_the_list_and_the_strip(admin_client) -> None:
+    # The row keeps the English title (logs, the watch); the admin words it from its kind and facts.
+    from poradnia.monitoring.alerts import AlertKind
+
+    raise_alert("court:WSA_Opole:row:II SA/OP 2/26", "WSA_Opole: hearing of II SA/Op 2/26 cannot be read", "m",
+                now=timezone.now(), kind=AlertKind.ROW_UNREADABLE,
+                facts={"parser_key": "WSA_Opole", "court": "WSA w Opolu", "signature": "II SA/Op 2/26"})
+    polish = "WSA_Opole: nie można odczytać posiedzenia w sprawie II SA/Op 2/26"
+    listed = admin_client.get("/admin/monitoring/alert/").content.decode()
+    assert f">{polish}</a>" in listed and ">WSA_Opole: hearing of" not in listed
+    assert polish in strip(admin_client)
+    english = admin_client.get("/admin/monitoring/alert/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">WSA_Opole: hearing of II SA/Op 2/26 cannot be read</a>" in english and polish not in english

@@ -13,6 +13,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 
+from poradnia.monitoring.alerts import worded_title
 from poradnia.monitoring.models import Alert, JobRun, WatchCheck
 
 register = template.Library()
@@ -30,5 +31,8 @@ def status_strip(context: template.Context) -> dict[str, Any]:
     jobs = sorted(JobRun.objects.order_by().values_list("job", flat=True).distinct())
     last_runs = [JobRun.objects.filter(job=job).order_by("-started").first() for job in jobs]
     open_alerts = Alert.objects.filter(resolved_at__isnull=True).order_by("-last_seen")
+    shown = list(open_alerts[:5]) if sees_alerts else []
+    for alert in shown:
+        alert.shown_title = worded_title(alert)  # in the reader's language
     return {"pollers": pollers, "watch_stale": watch_stale, "last_runs": [r for r in last_runs if r],
-            "open_alerts": list(open_alerts[:5]) if sees_alerts else [], "open_count": open_alerts.count()}
+            "open_alerts": shown, "open_count": open_alerts.count()}
