@@ -3,7 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from poradnia.dates import short_datetime
 
@@ -21,16 +22,18 @@ class HealthCheckAdmin(admin.ModelAdmin):
         latest = HealthCheck.objects.order_by("-created").first()
         stale_after = timedelta(seconds=settings.HEALTH_STALE_AFTER_S)
         if latest is None:
-            messages.warning(request, _("STALE: no health check has ever run."))
+            messages.warning(request, gettext("STALE: no health check has ever run."))
         elif timezone.now() - latest.created > stale_after:
-            messages.warning(request, _("STALE: the latest health check ran at %(when)s, more than %(limit)s ago: "
-                                        "is the worker or its schedule down?")
-                             % {"when": short_datetime(latest.created), "limit": stale_after})
+            stale = gettext("STALE: the latest health check ran at %(when)s, more than %(limit)s ago: "
+                            "is the worker or its schedule down?")
+            messages.warning(request, stale % {"when": short_datetime(latest.created), "limit": stale_after})
         else:
             level = messages.SUCCESS if latest.ok else messages.ERROR
-            text = (_("Latest health check %(when)s: ok; database %(db)s ms, Temporal %(temporal)s ms %(error)s")
+            text = (gettext("Latest health check %(when)s: ok; database %(db)s ms, Temporal %(temporal)s ms "
+                            "%(error)s")
                     if latest.ok else
-                    _("Latest health check %(when)s: FAILED; database %(db)s ms, Temporal %(temporal)s ms %(error)s"))
+                    gettext("Latest health check %(when)s: FAILED; database %(db)s ms, Temporal %(temporal)s ms "
+                            "%(error)s"))
             messages.add_message(request, level, text % {"when": short_datetime(latest.created), "db": latest.db_ms,
                                                          "temporal": latest.temporal_ms, "error": latest.error})
         return super().changelist_view(request, extra_context)
@@ -52,7 +55,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Web UI"))
     def web_ui(self, obj: JobRun) -> str:
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.ui_url, _("open run"))
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.ui_url, gettext("open run"))
 
 
 @admin.register(Alert)
@@ -81,6 +84,7 @@ class CourtPageStatAdmin(admin.ModelAdmin):
 
 
 from .models import WatchCheck, WebhookDelivery  # noqa: E402
+from .statuslines import check_name  # noqa: E402
 
 
 @admin.register(WebhookDelivery)
@@ -94,7 +98,16 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(WatchCheck)
 class WatchCheckAdmin(admin.ModelAdmin):
-    """The watch's latest line per check (manage.py watch)."""
+    """The watch's latest line per check (manage.py watch), worded in the reader's language."""
 
-    list_display = ("name", "ok", "checked_at", "line")
-    readonly_fields = ("name", "ok", "checked_at", "line")
+    list_display = ("shown_name", "ok", "checked_at", "shown_line")
+    # ``line`` is the English record the command printed; the reader gets it worded in their language.
+    fields = readonly_fields = ("shown_name", "ok", "checked_at", "shown_line")
+
+    @admin.display(description=_("check"), ordering="name")
+    def shown_name(self, obj: WatchCheck) -> str:
+        return check_name(obj.name)
+
+    @admin.display(description=_("what the watch saw"))
+    def shown_line(self, obj: WatchCheck) -> str:
+        return obj.shown_line()

@@ -135,14 +135,24 @@ def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: 
     """The title and message in the e-mail's language, or ``language`` (plain text: HTML escapes them)."""
     context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
     with translation.override(language or date_language()):  # the facts' moments in the same language
-        worded_title = " ".join(localised_template(TEMPLATES, "title.txt", language).render(context).split())
-        return worded_title, localised_template(TEMPLATES, "message.txt", language).render(context).strip()
+        return (_title(context, language),
+                localised_template(TEMPLATES, "message.txt", language).render(context).strip())
+
+
+def _title(context: Mapping[str, object], language: str | None) -> str:
+    return " ".join(localised_template(TEMPLATES, "title.txt", language).render(dict(context)).split())
+
+
+def worded_title_of(kind: str, facts: Mapping[str, object] | None, title: str, language: str | None = None) -> str:
+    """An alert's title from its kind and facts, in ``language`` (the active one by default)."""
+    lang = (language or translation.get_language() or email_language()).split("-")[0]
+    with translation.override(lang):
+        return _title({"kind": kind, "facts": dict(facts or {}), "title": title, "message": ""}, lang)
 
 
 def worded_title(alert: Alert, language: str | None = None) -> str:
     """The alert's title as a person reads it in ``language`` (the active one by default): the admin's lists."""
-    lang = (language or translation.get_language() or email_language()).split("-")[0]
-    return _worded(alert.kind, alert.facts, alert.title, alert.message, lang)[0]
+    return worded_title_of(alert.kind, alert.facts, alert.title, language)
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:

@@ -177,7 +177,9 @@ class WatchCheck(models.Model):
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     ok = models.BooleanField(_("ok"), default=True)
-    line = models.TextField(_("line"))
+    line = models.TextField(_("line"))  # in English, as ``manage.py watch`` printed it
+    # What the check saw and found (state, facts, findings): worded in the reader's language by ``shown_line``.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     checked_at = models.DateTimeField(_("checked at"))
 
     class Meta:
@@ -186,7 +188,15 @@ class WatchCheck(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.line
+        return self.shown_line()
+
+    def shown_line(self, language: str | None = None) -> str:
+        """The line in ``language`` (the active one by default); a row recorded before ``details``: as stored."""
+        if not self.details:
+            return self.line
+        from .statuslines import worded_line
+
+        return worded_line(self.name, self.details, language)
 
 
 class WatchCounter(models.Model):

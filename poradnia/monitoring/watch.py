@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -44,6 +45,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from poradnia.contracts import first_line
 from poradnia.outbox.models import OutboxEmail
 
+from . import statuslines
 from .alerts import ALERT_KIND, AlertKind, raise_alert, resolve_alert
 from .mail import MAIL_DOWN_KEY
 from .models import Alert, WatchCheck, WatchCounter, WebhookDelivery
@@ -75,8 +77,10 @@ class Finding:
 
 @dataclass
 class CheckResult:
+    """What one check saw (``facts``, worded by ``statuslines``) and found (``findings``)."""
+
     name: str
-    summary: str
+    facts: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     prefixes: tuple[str, ...] = ()  # the alert keys this check decides about
     failed: bool = False  # could not run: leave its alerts alone
@@ -86,12 +90,29 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.failed and not self.findings
 
+    @property
+    def state(self) -> str:
+        return statuslines.state_of(self.failed, self.findings)
+
+    @property
+    def summary(self) -> str:
+        """What the check saw, in English (the command's output and the stored ``line``)."""
+        with translation.override("en"):
+            return statuslines.summary(self.name, self.facts)
+
+    def details(self) -> dict[str, Any]:
+        """What ``WatchCheck.details`` keeps, for the admin to word in its reader's language."""
+        return {"state": self.state, "facts": self.facts,
+                "findings": [{"kind": f.kind, "facts": f.facts, "title": f.title} for f in self.findings]}
+
     def line(self) -> str:
-        state = "ERROR" if self.failed else ("ALERT" if self.findings else "ok")
-        text = f"{self.name}: {state}: {self.summary}"
-        for finding in self.findings:
-            text += f" | {finding.title}"
-        return text
+        with translation.override("en"):
+            return statuslines.line(self.name, self.state, self.facts, [f.title for f in self.findings])
+
+
+def failed_check(name: str, exc: BaseException | str) -> CheckResult:
+    """A check that could not run: its alerts stay as they are."""
+    return CheckResult(name, {"error": first_line(exc) if isinstance(exc, BaseException) else exc}, failed=True)
 
 
 def probe_id(task_queue: str) -> str:
@@ -124,7 +145,7 @@ async def queue_facts(client: Client, task_queue: str) -> QueueFacts:
 class ProbeFacts:
     running_since: datetime | None = None  # the current probe, not picked up or not finished yet
     latency_s: float | None = None  # the last finished probe's schedule-to-start time
-    error: str = ""
+    error: str = ""  # the previous probe's end when it did not complete: "terminated", "timed_out", ...
 
 
 async def probe_facts(client: Client, task_queue: str) -> ProbeFacts:
@@ -143,7 +164,7 @@ async def probe_facts(client: Client, task_queue: str) -> ProbeFacts:
     if description is not None and description.status == WorkflowExecutionStatus.COMPLETED:
         facts.latency_s = float(await handle.result())
     elif description is not None and description.status is not None:
-        facts.error = f"last probe {description.status.name.lower()}"
+        facts.error = description.status.name.lower()  # how the previous probe ended
     try:
         await client.start_workflow(PROBE_WORKFLOW, id=probe_id(task_queue), task_queue=task_queue,
                                     execution_timeout=PROBE_TIMEOUT,
@@ -189,10 +210,9 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
     live = {kind: sorted({identity for identity, seen in pollers if seen >= fresh_after})
             for kind, pollers in facts.pollers.items()}
     workers = min(len(v) for v in live.values()) if live else 0
-    summary = (f"{workers} worker(s) polling task queue {task_queue!r} "
-               f"(workflow: {', '.join(live.get('workflow', [])) or 'none'}; "
-               f"activity: {', '.join(live.get('activity', [])) or 'none'})")
-    result = CheckResult("pollers", summary, prefixes=(key,))
+    result = CheckResult("pollers", {"task_queue": task_queue, "workers": workers, "workflow": live.get("workflow", []),
+                                     "activity": live.get("activity", [])}, prefixes=(key,))
+    summary = result.summary
     if workers < settings.WATCH_MIN_WORKERS:
         seen = [seen for pollers in facts.pollers.values() for _, seen in pollers]
         last = f"last poll {max(seen):%Y-%m-%d %H:%M:%S} UTC" if seen else "no poll seen"
@@ -210,19 +230,20 @@ def evaluate_pollers(facts: QueueFacts, task_queue: str, now: datetime) -> Check
 def evaluate_backlog(facts: QueueFacts, probe: ProbeFacts, task_queue: str, now: datetime) -> CheckResult:
     backlog_key, latency_key = f"{WATCH_PREFIX}backlog:{task_queue}", f"{WATCH_PREFIX}start-latency:{task_queue}"
     backlog = max(facts.backlog.values(), default=0)
-    parts = [f"backlog workflow {facts.backlog.get('workflow', 0)}, activity {facts.backlog.get('activity', 0)}"]
+    seen: dict[str, Any] = {"workflow": facts.backlog.get("workflow", 0), "activity": facts.backlog.get("activity", 0)}
     if probe.running_since is not None:
         waited = (now - probe.running_since).total_seconds()
-        parts.append(f"probe waiting {waited:.0f} s")
+        seen |= {"probe": "waiting", "seconds": f"{waited:.0f}"}
     else:
         waited = probe.latency_s or 0.0
-        parts.append(f"probe start latency {probe.latency_s:.2f} s" if probe.latency_s is not None
-                     else f"probe started ({probe.error or 'no result yet'})")
-    result = CheckResult("backlog", "; ".join(parts), prefixes=(backlog_key, latency_key))
+        seen |= ({"probe": "latency", "seconds": f"{probe.latency_s:.2f}"} if probe.latency_s is not None
+                 else {"probe": "started", "probe_end": probe.error})
+    result = CheckResult("backlog", seen, prefixes=(backlog_key, latency_key))
     if backlog > settings.WATCH_BACKLOG_MAX:
         age = max(facts.backlog_age_s.values(), default=0.0)
         result.findings.append(Finding(backlog_key, f"{backlog} tasks wait in task queue {task_queue}", (
-            f"{parts[0]} (WATCH_BACKLOG_MAX {settings.WATCH_BACKLOG_MAX}); the oldest waits {age:.0f} s. "
+            f"backlog workflow {seen['workflow']}, activity {seen['activity']} "
+            f"(WATCH_BACKLOG_MAX {settings.WATCH_BACKLOG_MAX}); the oldest waits {age:.0f} s. "
             "The workers cannot keep up: start more workers or look for a run that floods the queue."),
             severity=Alert.Severity.WARNING, kind=AlertKind.BACKLOG,
             facts={"task_queue": task_queue, "backlog": backlog, "workflow": facts.backlog.get("workflow", 0),
@@ -267,14 +288,14 @@ def who_paused(schedule_id: str) -> str:
 
 
 def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult:
-    result = CheckResult("schedules", "", prefixes=(f"{WATCH_PREFIX}schedule:",))
+    result = CheckResult("schedules", prefixes=(f"{WATCH_PREFIX}schedule:",))
     hold = timedelta(seconds=settings.WATCH_EVENT_HOLD_S)
     paused_after = timedelta(days=settings.WATCH_PAUSED_DAYS)
     states = []
     for s in facts:
         base = f"{WATCH_PREFIX}schedule:{s.schedule_id}"
         if not s.exists:
-            states.append(f"{s.schedule_id} missing")
+            states.append({"schedule": s.schedule_id, "state": "missing"})
             result.findings.append(Finding(f"{base}:missing", f"schedule {s.schedule_id} is missing on Temporal", (
                 f"The schedule {s.schedule_id} is declared in the job registry (poradnia/contracts.py) but the server "
                 "has none: its job never runs. Run: python manage.py apply_schedules"),
@@ -284,7 +305,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
             seen = WatchCounter.objects.get_or_create(key=f"paused:{s.schedule_id}", defaults={"since": now})[0]
             since = min(seen.since, s.last_updated_at or seen.since)
             days = (now - since).total_seconds() / 86400
-            states.append(f"{s.schedule_id} paused {days:.1f} d")
+            states.append({"schedule": s.schedule_id, "state": "paused", "days": f"{days:.1f}"})
             if now - since >= paused_after:
                 by = who_paused(s.schedule_id)
                 result.findings.append(Finding(
@@ -298,7 +319,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                            "note": s.note, "max_days": f"{settings.WATCH_PAUSED_DAYS:g}", "by": by}))
         else:
             WatchCounter.objects.filter(key=f"paused:{s.schedule_id}").delete()
-            states.append(f"{s.schedule_id} active")
+            states.append({"schedule": s.schedule_id, "state": "active"})
         for kind, value, what in (("skipped", s.skipped_overlap, "skipped because the previous run was still going"),
                                   ("missed", s.missed_catchup, "missed past the catch-up window")):
             counter = _counter(f"{kind}:{s.schedule_id}", value, now)
@@ -311,7 +332,7 @@ def evaluate_schedules(facts: list[ScheduleFacts], now: datetime) -> CheckResult
                     kind=AlertKind.SCHEDULE_RUNS,
                     facts={"schedule": s.schedule_id, "what": kind, "delta": counter.delta,
                            "at": counter.changed_at.isoformat(), "total": value}))
-    result.summary = ", ".join(states) or "no schedules declared"
+    result.facts = {"schedules": states}
     return result
 
 
@@ -322,9 +343,10 @@ def evaluate_mail(now: datetime) -> CheckResult:
     stuck_count = stuck.count()
     failed_recent = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED,
                                                failed_at__gte=now - timedelta(hours=1)).count()
-    summary = (f"{pending.count()} pending, {stuck_count} pending over {settings.WATCH_OUTBOX_STUCK_MIN:g} min, "
-               f"{failed_recent} refused in the last hour")
-    result = CheckResult("mail", summary, prefixes=(MAIL_ALERT_KEY,))
+    result = CheckResult("mail", {"pending": pending.count(), "stuck": stuck_count,
+                                  "stuck_min": f"{settings.WATCH_OUTBOX_STUCK_MIN:g}", "refused": failed_recent},
+                         prefixes=(MAIL_ALERT_KEY,))
+    summary = result.summary
     if stuck_count or failed_recent >= settings.WATCH_OUTBOX_FAILED_BURST:
         oldest = stuck.order_by("created").values_list("created", "last_error").first()
         detail = (f"the oldest pending since {oldest[0]:%Y-%m-%d %H:%M} UTC, last error: {oldest[1] or '-'}"
@@ -358,7 +380,7 @@ def _mail_alert_unconfirmed(pending) -> bool:
 def evaluate_webhook(now: datetime) -> CheckResult:
     """The webhook channel itself: deliveries refused since the receiver last took one, or long retried."""
     url = settings.ALERT_WEBHOOK_URL
-    result = CheckResult("webhook", "", prefixes=(WEBHOOK_ALERT_KEY,))
+    result = CheckResult("webhook", prefixes=(WEBHOOK_ALERT_KEY,))
     rows = WebhookDelivery.objects.all()
     last_sent = rows.filter(status=WebhookDelivery.Status.SENT).aggregate(last=Max("sent_at"))["last"]
     failed = rows.filter(status=WebhookDelivery.Status.FAILED,
@@ -368,12 +390,11 @@ def evaluate_webhook(now: datetime) -> CheckResult:
     retrying = rows.filter(status=WebhookDelivery.Status.PENDING, attempts__gte=WEBHOOK_RETRYING_ALERT)
     failed_count, retrying_count = failed.count(), retrying.count()
     if not url and not failed_count and not retrying_count:
-        result.summary = "off (ALERT_WEBHOOK_URL not set)"
+        result.facts = {"off": True}
         return result
     host = (urlsplit(url).hostname or "?") if url else "(no URL)"  # never the path: a hook's path is its secret
-    result.summary = (f"{rows.filter(status=WebhookDelivery.Status.PENDING).count()} pending, {retrying_count} "
-                      f"retried {WEBHOOK_RETRYING_ALERT}+ times, {failed_count} failed since the last one {host} "
-                      "accepted")
+    result.facts = {"pending": rows.filter(status=WebhookDelivery.Status.PENDING).count(), "retrying": retrying_count,
+                    "retried_min": WEBHOOK_RETRYING_ALERT, "failed": failed_count, "host": host}
     if failed_count or retrying_count:
         latest = (failed | retrying).order_by("-id").values_list("last_error", flat=True).first() or "-"
         result.findings.append(Finding(WEBHOOK_ALERT_KEY, f"the alert webhook at {host} is failing", (
@@ -399,7 +420,7 @@ def evaluate_runs(now: datetime) -> CheckResult:
     limits = {job.id: job.max_run for job in JOBS}
     default = max(limits.values())
     running = JobRun.objects.filter(finished__isnull=True).order_by("started")
-    result = CheckResult("runs", f"{running.count()} running", prefixes=(RUN_STUCK_PREFIX,))
+    result = CheckResult("runs", {"running": running.count()}, prefixes=(RUN_STUCK_PREFIX,))
     stuck: dict[str, list[JobRun]] = {}
     for run in running:
         if now - run.started > limits.get(run.job, default):
@@ -422,8 +443,7 @@ def evaluate_runs(now: datetime) -> CheckResult:
 
 def temporal_failure(exc: BaseException, address: str) -> CheckResult:
     reason = first_line(exc)
-    result = CheckResult("temporal", f"cannot reach Temporal at {address}: {reason}",
-                         prefixes=(f"{WATCH_PREFIX}temporal",))
+    result = CheckResult("temporal", {"address": address, "reason": reason}, prefixes=(f"{WATCH_PREFIX}temporal",))
     result.findings.append(Finding(f"{WATCH_PREFIX}temporal", f"Temporal at {address} does not answer", (
         f"The watch cannot reach Temporal at {address} (namespace {settings.TEMPORAL_NAMESPACE}): {reason}. No job "
         "runs while it is down. Check the temporal service (docker compose ps temporal; its logs) and its database."),
@@ -444,8 +464,8 @@ def apply(results: list[CheckResult], now: datetime) -> None:
                 if key.startswith(result.prefixes) and key not in found and key not in result.keep:
                     resolve_alert(key, now=now)
         with transaction.atomic():
-            WatchCheck.objects.update_or_create(name=result.name, defaults={"ok": result.ok, "line": result.line(),
-                                                                            "checked_at": now})
+            WatchCheck.objects.update_or_create(name=result.name, defaults={
+                "ok": result.ok, "line": result.line(), "details": result.details(), "checked_at": now})
 
 
 def open_owned_alerts() -> list[Alert]:
@@ -484,10 +504,9 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
         client = await asyncio.wait_for(connect(), timeout=15)
     except Exception as exc:  # noqa: BLE001 - an unreachable Temporal is a finding, not a crash
         results.append(temporal_failure(exc, settings.TEMPORAL_ADDRESS))
-        results += [CheckResult(name, "not checked: Temporal unreachable", failed=True)
-                    for name in ("pollers", "backlog", "schedules")]
+        results += [CheckResult(name, {"unchecked": True}, failed=True) for name in ("pollers", "backlog", "schedules")]
     else:
-        results.append(CheckResult("temporal", f"{settings.TEMPORAL_ADDRESS} answers",
+        results.append(CheckResult("temporal", {"address": settings.TEMPORAL_ADDRESS},
                                    prefixes=(f"{WATCH_PREFIX}temporal",)))
         results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
     results.append(await to_thread(evaluate_mail, now))
@@ -506,17 +525,17 @@ async def _temporal_checks(client: Client, schedule_ids: list[str], task_queue: 
         queue = await queue_facts(client, task_queue)
         results.append(await to_thread(evaluate_pollers, queue, task_queue, now))
     except Exception as exc:  # noqa: BLE001
-        results.append(CheckResult("pollers", f"DescribeTaskQueue failed: {exc}", failed=True))
+        results.append(failed_check("pollers", f"DescribeTaskQueue: {first_line(exc)}"))
     try:
         if queue is None:
             raise RuntimeError("no task queue figures")
         probe = await probe_facts(client, task_queue)
         results.append(await to_thread(evaluate_backlog, queue, probe, task_queue, now))
     except Exception as exc:  # noqa: BLE001
-        results.append(CheckResult("backlog", f"failed: {exc}", failed=True))
+        results.append(failed_check("backlog", exc))
     try:
         facts = await schedule_facts(client, schedule_ids)
         results.append(await to_thread(evaluate_schedules, facts, now))
     except Exception as exc:  # noqa: BLE001
-        results.append(CheckResult("schedules", f"describe failed: {exc}", failed=True))
+        results.append(failed_check("schedules", exc))
     return results

@@ -52,7 +52,7 @@ def test_sigkill_of_the_only_worker_is_alerted_and_resolves(
 
         once = manage("watch", "--once", env=env)  # the healthcheck / operator interface: exit 1 while open
         assert once.returncode == 1, once.stdout + once.stderr
-        assert f"pollers: ALERT: 0 worker(s) polling task queue '{task_queue}'" in once.stdout
+        assert f"pollers: ALERT: 0 workers polling task queue {task_queue}" in once.stdout
         assert [line.split(":")[0] for line in once.stdout.splitlines()] == [
             "temporal", "pollers", "backlog", "schedules", "mail", "webhook", "runs", "delivery", "open"]
 

@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from poradnia.monitoring.alerts import raise_alert
 from poradnia.monitoring.models import JobRun, WatchCheck
+from poradnia.monitoring.watch import CheckResult
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-# What the watch writes when many workers poll: one long line, with identifiers that do not break by themselves.
-LONG_LINE = ("pollers: ok: 12 worker(s) polling task queue 'poradnia' (workflow: "
-             + ", ".join(f"{n}@worker-host-{n}.internal.example.org" for n in range(12))
-             + "; activity: " + "-".join(["a-very-long-identifier-without-spaces"] * 6) + ")")
+# What the watch records when many workers poll: one long line, with identifiers that do not break by themselves.
+MANY_WORKERS = CheckResult("pollers", {
+    "task_queue": "poradnia", "workers": 12,
+    "workflow": [f"{n}@worker-host-{n}.internal.example.org" for n in range(12)],
+    "activity": ["-".join(["a-very-long-identifier-without-spaces"] * 6)]})
 WIDTHS = (360, 768, 1280, 1920)
 
 
@@ -41,7 +43,8 @@ return {
 @pytest.mark.django_db(transaction=True)
 def test_the_strip_reads_well_at_any_width(browser, live_server, django_user_model) -> None:
     now = timezone.now()
-    WatchCheck.objects.create(name="pollers", ok=True, checked_at=now, line=LONG_LINE)
+    WatchCheck.objects.create(name="pollers", ok=True, checked_at=now, line=MANY_WORKERS.line(),
+                              details=MANY_WORKERS.details())
     JobRun.objects.create(job="court-session-parser", workflow_id="court-session-parser-1", run_id="r1",
                           status=JobRun.Status.PARTIAL, started=now)
     raise_alert("watch:x", "x" * 200, "m", now=now)
@@ -64,3 +67,4 @@ def test_the_strip_reads_well_at_any_width(browser, live_server, django_user_mod
             assert label["width"] > 40, (width, label)
         # Nothing runs past its cell or off the window, however long the line.
         assert shown["overflowing"] == 0 and shown["right"] <= shown["viewport"] + 1, (width, shown)
+    assert "12 workerów obsługuje kolejkę poradnia" in browser.find_element("id", "status-workers").text

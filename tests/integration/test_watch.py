@@ -113,7 +113,7 @@ async def test_mail_outage_alert_reaches_the_webhook_once_and_again_after_the_co
 
         lines, open_alerts = await run_round(connect, [], task_queue)
         assert MAIL_ALERT_KEY in [a.dedupe_key for a in open_alerts]
-        assert next(line for line in lines if line.startswith("mail:")).startswith("mail: ALERT: 1 pending")
+        assert next(line for line in lines if line.startswith("mail:")).startswith("mail: ALERT: pending: 1,")
         assert len(mail_posts()) == 1
         body = mail_posts()[0]
         assert list(body) == ["text"]  # the e-mail's subject and the alert's text, worded in Polish

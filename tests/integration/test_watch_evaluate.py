@@ -112,7 +112,7 @@ def test_a_failing_webhook_is_alerted_and_resolves_when_it_takes_a_post_again(se
     row("retried-once", "pending", attempts=1)  # one 503: not news yet
     ok = evaluate_webhook(NOW)
     assert ok.findings == [] and ok.summary == (
-        "1 pending, 0 retried 3+ times, 0 failed since the last one hooks.slack.com accepted")
+        "pending: 1, retried 3+ times: 0, failed since hooks.slack.com last accepted one: 0")
 
     row("revoked", "failed", created=NOW - timedelta(hours=1), last_error="HTTP 410")
     result = evaluate_webhook(NOW)

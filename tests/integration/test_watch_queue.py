@@ -30,10 +30,10 @@ async def test_probe_latency_and_backlog(run_worker, temporal_client: Client, ta
         await asyncio.sleep(0.5)
         lines, open_alerts = await run_round(connect, [], task_queue)
         backlog = next(line for line in lines if line.startswith("backlog:"))
-        if "backlog workflow 5," in backlog:
+        if "backlog: workflow 5," in backlog:
             break
     # Four piled-up runs and the probe's own workflow task.
-    assert backlog.startswith("backlog: ALERT: backlog workflow 5, activity 0; probe waiting "), backlog
+    assert backlog.startswith("backlog: ALERT: backlog: workflow 5, activity 0; probe waiting "), backlog
     assert {latency_key, backlog_key} <= {a.dedupe_key for a in open_alerts}
 
     settings.WATCH_START_LATENCY_S = 30

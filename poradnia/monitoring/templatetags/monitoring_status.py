@@ -26,6 +26,8 @@ def status_strip(context: template.Context) -> dict[str, Any]:
     sees_alerts = request is not None and request.user.has_perm("monitoring.view_alert")
     now = timezone.now()
     pollers = WatchCheck.objects.filter(name="pollers").first()
+    if pollers is not None:
+        pollers.shown = pollers.shown_line()  # in the reader's language
     # Three missed rounds: the watch itself is not running (or cannot reach the database).
     watch_stale = pollers is None or now - pollers.checked_at > timedelta(seconds=3 * settings.WATCH_INTERVAL_S)
     jobs = sorted(JobRun.objects.order_by().values_list("job", flat=True).distinct())
