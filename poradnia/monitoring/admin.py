@@ -39,10 +39,14 @@ class HealthCheckAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+import json  # noqa: E402
+
+from django.template.loader import render_to_string  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
 from .alerts import worded_title  # noqa: E402
 from .models import Alert, CourtPageStat, JobRun  # noqa: E402
+from .runsummary import figures  # noqa: E402
 
 
 @admin.register(JobRun)
@@ -51,7 +55,18 @@ class JobRunAdmin(admin.ModelAdmin):
     list_filter = ("job", "status")
     search_fields = ("workflow_id", "run_id", "error")
     date_hierarchy = "started"
-    readonly_fields = ("job", "workflow_id", "run_id", "status", "started", "finished", "summary", "error", "web_ui")
+    fields = readonly_fields = ("job", "workflow_id", "run_id", "status", "started", "finished", "run_figures", "error",
+                                "web_ui", "record")
+
+    @admin.display(description=_("what the run did"))
+    def run_figures(self, obj: JobRun) -> str:
+        return render_to_string("monitoring/run_figures.html", {"figures": figures(obj.summary)})
+
+    @admin.display(description=_("summary"))
+    def record(self, obj: JobRun) -> str:
+        """The result as stored, for support: the contract's field names, as the Web UI shows them."""
+        return format_html('<details><summary>{}</summary><pre class="raw-record">{}</pre></details>',
+                           gettext("as stored"), json.dumps(obj.summary, indent=2, ensure_ascii=False))
 
     @admin.display(description=_("Web UI"))
     def web_ui(self, obj: JobRun) -> str:

@@ -59,9 +59,10 @@ def visible(page: str) -> str:
     soup = BeautifulSoup(page, "lxml")
     for hidden in soup(["script", "style", "template", "noscript"]):
         hidden.decompose()
-    # Permission names are rows Django writes in English at migrate time ("Can add case"), for its own apps too.
-    for permissions in soup.select('select[name="user_permissions"], select[name="permissions"]'):
-        permissions.decompose()
+    # A run's record as stored: data under the contracts' field names (as in the Web UI), not words of ours;
+    # the page words it above it (runsummary), which is checked.
+    for record in soup.select("pre.raw-record"):
+        record.decompose()
     words = [soup.get_text(" ")]
     for element in soup.find_all(True):
         words += [str(element[attribute]) for attribute in ATTRIBUTES if element.has_attr(attribute)]
@@ -87,7 +88,9 @@ def data(admin_user) -> None:
                                       kind=CourtSessionChange.Kind.CREATED, created=now)
     HealthCheck.objects.create(created=now, db_ms=1.5, temporal_ms=2.5, db_ok=True, temporal_ok=True)
     JobRun.objects.create(job="health-check", workflow_id="health-check-1", run_id="r1",
-                          status=JobRun.Status.SUCCESS, started=now - timedelta(minutes=5), finished=now)
+                          status=JobRun.Status.SUCCESS, started=now - timedelta(minutes=5), finished=now,
+                          summary={"ok": True, "db_ok": True, "db_ms": 1.5, "temporal_ok": True, "temporal_ms": 2.5,
+                                   "error": "", "health_check_id": 1})
     Alert.objects.create(dedupe_key="k", title="Poradnia", message="-", first_seen=now, last_seen=now)
     CourtPageStat.objects.create(court=court, run_id="r1", source=CourtPageStat.Source.SYNC, created=now)
     WebhookDelivery.objects.create(key="alert:k:1", alert_key="k", payload={}, next_attempt_at=now, created=now)
@@ -111,7 +114,8 @@ def admin_pages(user) -> list[str]:
     """The admin's pages of our models: each list, each add form that may be used, each row's change page."""
     request = RequestFactory().get("/admin/")
     request.user = user
-    pages = ["/admin/", "/admin/calendar/", f"/admin/calendar/user/{user.pk}/"]  # "My calendar", anyone's
+    pages = ["/admin/", "/admin/calendar/", f"/admin/calendar/user/{user.pk}/",  # "My calendar", anyone's
+             "/admin/auth/group/add/"]  # every permission, to pick from
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         if opts.app_label not in OUR_APPS or opts.app_label == "jobs":
@@ -186,3 +190,19 @@ def test_the_same_pages_speak_english_to_an_english_browser(admin_client: Django
         text = visible(fetch(admin_client, url, "en"))
         # As words: "termin" (a deadline) is no leftover inside "terminated".
         assert not [m.msgstr for m in polish if re.search(rf"(?<!\w){re.escape(m.msgstr)}(?!\w)", text)], url
+
+
+@pytest.mark.django_db
+def test_permissions_are_picked_by_their_polish_names(admin_client: DjangoClient) -> None:
+    """Django stores "Can add court session" in the database; the pickers word each permission when shown."""
+    def options(language: str) -> set[str]:
+        soup = BeautifulSoup(fetch(admin_client, "/admin/auth/group/add/", language), "lxml")
+        return {" ".join(o.get_text().split()) for o in soup.select('select[name="permissions"] option')}
+
+    polish = options("pl")
+    assert len(polish) > 40
+    assert "Posiedzenia sądowe | posiedzenie sądowe | dodawanie" in polish
+    assert "Zadania w tle | harmonogram | Może wstrzymywać, wznawiać i uruchamiać harmonogramy" in polish, polish
+    assert "Uwierzytelnienie i autoryzacja | grupa | podgląd" in polish, sorted(polish)  # Django's own apps too
+    assert not [o for o in polish if "Can " in o]
+    assert "Court sessions | court session | add" in options("en")

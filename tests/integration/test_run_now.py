@@ -169,6 +169,8 @@ def test_dry_run_from_the_browser_shows_planned_changes(
         assert "WSA_Opole" in table.text and "utworzenie" in table.text and "II SA/Op 7/26" in table.text
         # the run page writes dates as poradnia.dates does ("9 grudnia 2026 r., godz. 10:30")
         assert long_datetime(datetime.combine(date.fromisoformat(day), time(10, 30), WARSAW), "pl") in table.text
+        figures = browser.find_element(By.CSS_SELECTOR, "table.run-figures").text  # the result, labelled in Polish
+        assert "próba na sucho tak" in figures and "sądy do odczytania 1" in figures, figures
         link = browser.find_element(By.ID, "web-ui-link").get_attribute("href")
         workflow_id = browser.current_url.split("/run/")[1].split("/")[0]
         assert workflow_id.startswith("court-session-parser-manual-")

@@ -38,6 +38,8 @@ def test_the_committed_mo_is_compiled_from_the_po(directory: str) -> None:
             for n, form in ((1, 0), (2, 1), (5, 2)):
                 expected = message.string[form]
                 assert compiled.ngettext(message.id[0], message.id[1], n) == expected, (directory, message.id)
+        elif message.context:
+            assert compiled.pgettext(message.context, message.id) == message.string, (directory, message.id)
         else:
             assert compiled.gettext(message.id) == message.string, (directory, message.id, "run make messages")
 
