@@ -44,7 +44,7 @@ import json  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
-from .alerts import worded_title  # noqa: E402
+from .alerts import worded_message, worded_title  # noqa: E402
 from .models import Alert, CourtPageStat, JobRun  # noqa: E402
 from .runsummary import figures  # noqa: E402
 
@@ -79,6 +79,11 @@ class AlertAdmin(admin.ModelAdmin):
                     "resolved_at")
     list_filter = ("severity", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("dedupe_key", "title", "message")
+    # Worded in the reader's language from the alert's kind and facts; the English record (what the logs and the
+    # watch read) one click away. An operator may only close an alert by hand; its checks reopen it if it holds.
+    fields = ("shown_title", "shown_message", "severity", "dedupe_key", "first_seen", "last_seen", "occurrences",
+              "email_count", "last_emailed_at", "resolved_at", "record")
+    readonly_fields = tuple(f for f in fields if f != "resolved_at")
 
     @admin.display(boolean=True, description=_("active"))
     def active(self, obj: Alert) -> bool:
@@ -87,6 +92,16 @@ class AlertAdmin(admin.ModelAdmin):
     @admin.display(description=_("title"), ordering="title")
     def shown_title(self, obj: Alert) -> str:
         return worded_title(obj)
+
+    @admin.display(description=_("message"))
+    def shown_message(self, obj: Alert) -> str:
+        return format_html('<div style="white-space: pre-line">{}</div>', worded_message(obj))
+
+    @admin.display(description=_("record"))
+    def record(self, obj: Alert) -> str:
+        stored = {"title": obj.title, "message": obj.message, "kind": obj.kind, "facts": obj.facts}
+        return format_html('<details><summary>{}</summary><pre class="raw-record">{}</pre></details>',
+                           gettext("as stored"), json.dumps(stored, indent=2, ensure_ascii=False))
 
 
 @admin.register(CourtPageStat)

@@ -155,6 +155,12 @@ def worded_title(alert: Alert, language: str | None = None) -> str:
     return worded_title_of(alert.kind, alert.facts, alert.title, language)
 
 
+def worded_message(alert: Alert, language: str | None = None) -> str:
+    """The alert's message as its e-mail words it, in ``language`` (the active one by default): its admin page."""
+    lang = (language or translation.get_language() or email_language()).split("-")[0]
+    return _worded(alert.kind, alert.facts, alert.title, alert.message, lang)[1]
+
+
 def resolve_alert(key: str, *, now: datetime) -> bool:
     """Mark the alert resolved; True if it was active."""
     return bool(Alert.objects.filter(dedupe_key=key, resolved_at__isnull=True).update(resolved_at=now))

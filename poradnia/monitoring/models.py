@@ -98,7 +98,10 @@ class Alert(models.Model):
         ordering = ["-last_seen"]
 
     def __str__(self) -> str:
-        return self.title
+        """The title in the active language (page titles, breadcrumbs, the admin log)."""
+        from .alerts import worded_title
+
+        return worded_title(self)
 
     @property
     def active(self) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -101,8 +102,9 @@ def _schedules(facts: Mapping[str, Any]) -> str:
     for s in facts.get("schedules", []):
         if s["state"] == "missing":
             states.append(gettext("%(schedule)s missing") % s)
-        elif s["state"] == "paused":
-            states.append(gettext("%(schedule)s paused %(days)s d") % s)
+        elif s["state"] == "paused":  # days: "30.0", written with the reader's decimal mark
+            days = number_format(float(s["days"]), 1)
+            states.append(gettext("%(schedule)s paused %(days)s d") % {**s, "days": days})
         else:
             states.append(gettext("%(schedule)s active") % s)
     return ", ".join(states) or gettext("no schedules declared")

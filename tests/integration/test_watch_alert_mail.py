@@ -83,7 +83,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
         "[Poradnia ostrzeżenie] W kolejce poradnia czeka zadań: 50",
         "[Poradnia ostrzeżenie] Praca czeka 600 s na workera w kolejce poradnia",
         "[Poradnia błąd] Harmonogramu retention nie ma w Temporalu",
-        "[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30.0 dni: przerwa techniczna",
+        "[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30,0 dni: przerwa techniczna",
         "[Poradnia ostrzeżenie] Harmonogram event-reminders: pominięte uruchomienia (poprzednie jeszcze trwało): 2",
         "[Poradnia błąd] E-maile nie są wysyłane",
         "[Poradnia błąd] Temporal pod adresem temporal:7233 nie odpowiada",
@@ -102,7 +102,7 @@ def test_every_watch_alert_reads_in_polish(smtp: SmtpReceiver, settings) -> None
     for subject, text in mails.items():
         assert not ISO_DATE.search(subject + text) and " UTC" not in text, (subject, text)
     assert POLISH_MOMENT.search(mails["[Poradnia błąd] E-maile nie są wysyłane"])
-    paused = mails["[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30.0 dni: przerwa techniczna"]
+    paused = mails["[Poradnia ostrzeżenie] Harmonogram court-session-parser wstrzymany od 30,0 dni: przerwa techniczna"]
     assert "jest wstrzymany od: " in paused and POLISH_MOMENT.search(paused)
     assert "ostatni błąd: 451 4.3.0 Try later." in mails["[Poradnia błąd] E-maile nie są wysyłane"]
     assert "Uruchom: python manage.py apply_schedules" in mails[

@@ -31,7 +31,7 @@ def test_the_watch_checks_read_in_polish(admin_client: DjangoClient, settings) -
         "| Żaden worker nie obsługuje kolejki poradnia",
         "kolejka: ALARM: zaległe zadania: przepływy 50, czynności 3; próba czeka 600 s",
         "| W kolejce poradnia czeka zadań: 50",
-        "harmonogramy: ALARM: retention: brak, court-session-parser: wstrzymany od 30.0 dni, event-reminders: aktywny",
+        "harmonogramy: ALARM: retention: brak, court-session-parser: wstrzymany od 30,0 dni, event-reminders: aktywny",
         "| Harmonogramu retention nie ma w Temporalu",
         "e-mail: ALARM: oczekujące: 1, oczekujące ponad 30 min: 1, odrzucone w ostatniej godzinie: 0",
         "| E-maile nie są wysyłane",
@@ -81,3 +81,21 @@ def test_a_line_recorded_before_the_details_is_shown_as_it_was_stored(admin_clie
     WatchCheck.objects.create(name="pollers", ok=True, checked_at=timezone.now(),
                               line="pollers: ok: 1 worker(s) polling task queue 'poradnia' (workflow: 7@w; ...)")
     assert "1 worker(s) polling task queue 'poradnia'" in visible(fetch(admin_client, WATCH_CHECKS, "pl"))
+
+
+def test_an_alerts_page_words_it_as_its_email_does(admin_client: DjangoClient, settings) -> None:
+    """The Alert's change page: title and message in the reader's language; the English record kept, folded."""
+    from bs4 import BeautifulSoup
+
+    from poradnia.monitoring.models import Alert
+
+    a_round(settings)
+    alert = Alert.objects.get(dedupe_key="watch:no-worker:poradnia")
+    page = fetch(admin_client, f"/admin/monitoring/alert/{alert.pk}/change/", "pl")
+    text = visible(page)
+    assert "Żaden worker nie obsługuje kolejki poradnia" in text
+    assert "no worker polls" not in text and "start the worker" not in text
+    record = BeautifulSoup(page, "lxml").select_one("pre.raw-record").get_text()
+    assert "no worker polls task queue poradnia" in record and "start the worker" in record
+    english = visible(fetch(admin_client, f"/admin/monitoring/alert/{alert.pk}/change/", "en"))
+    assert "no worker polls task queue poradnia" in english
