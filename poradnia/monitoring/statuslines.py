@@ -123,7 +123,12 @@ def _webhook(facts: Mapping[str, Any]) -> str:
 
 
 def _runs(facts: Mapping[str, Any]) -> str:
-    return gettext("running: %(running)d") % facts
+    text = gettext("running: %(running)d") % facts
+    if facts.get("closed"):
+        text += ", " + gettext("closed as ended on Temporal: %(closed)d") % facts
+    if facts.get("ask_error"):
+        text += "; " + gettext("Temporal not asked which runs ended: %(ask_error)s") % facts
+    return text
 
 
 _WORDERS = {"temporal": _temporal, "pollers": _pollers, "backlog": _backlog, "schedules": _schedules,

@@ -13,8 +13,10 @@ still seen) and turns what it finds into alerts it owns:
   failures: "mail is not going out";
 * **webhook** - alert POSTs that failed since the webhook last accepted one, or that are still retried
   after WEBHOOK_RETRYING_ALERT attempts: the second channel is broken (said by e-mail);
-* **runs** - job runs still "running" longer than their job allows (``Job.max_run``): a process that
-  died without recording its end (a full disk, a kill), or a workflow terminated from outside.
+* **runs** - a run whose JobRun says "running" while its workflow has ended on Temporal (terminated,
+  cancelled or timed out: no step of it could record the end) is closed as failed, which raises its job's
+  alert; runs still "running" longer than their job allows (``Job.max_run``) are flagged: a process that
+  died without recording its end (a full disk, a kill), or a workflow Temporal no longer knows.
 
 An alert a check raised is resolved by the first round of that check that no longer finds it; a
 check that could not run (Temporal unreachable) leaves its alerts as they are and raises its own.
@@ -409,9 +411,61 @@ def evaluate_webhook(now: datetime) -> CheckResult:
 
 
 RUN_STUCK_PREFIX = f"{WATCH_PREFIX}run-stuck:"
+INLINE_RUN_PREFIX = "inline-"  # ``--inline`` runs: no workflow to ask about
+ENDED_RUNS_PER_ROUND = 50  # describe calls per round at most; the rest wait for the next round
 
 
-def evaluate_runs(now: datetime) -> CheckResult:
+@dataclass
+class EndedRun:
+    """A run whose JobRun is open while Temporal says its workflow has closed."""
+
+    run_id: str
+    status: str  # Temporal's WorkflowExecutionStatus, lower case: "terminated", "canceled", "timed_out", ...
+    closed_at: datetime | None
+
+
+def open_runs() -> list[tuple[str, str]]:
+    """(workflow id, run id) of the runs recorded as running that a workflow runs, oldest first."""
+    from .models import JobRun
+
+    return list(JobRun.objects.filter(finished__isnull=True).exclude(run_id__startswith=INLINE_RUN_PREFIX)
+                .order_by("started").values_list("workflow_id", "run_id")[:ENDED_RUNS_PER_ROUND])
+
+
+async def ended_runs(client: Client, runs: list[tuple[str, str]]) -> list[EndedRun]:
+    """Ask Temporal about each run; a workflow it no longer knows is left to the stuck-run check."""
+    ended = []
+    for workflow_id, run_id in runs:
+        try:
+            description = await client.get_workflow_handle(workflow_id, run_id=run_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                continue
+            raise
+        if description.status is not None and description.status != WorkflowExecutionStatus.RUNNING:
+            ended.append(EndedRun(run_id, description.status.name.lower(), description.close_time))
+    return ended
+
+
+def close_ended(ended: list[EndedRun], now: datetime) -> int:
+    """Record each ended run as failed (its job's alert says so); a run its workflow closed meanwhile is kept."""
+    from .history import record_end
+    from .models import JobRun
+
+    closed = 0
+    for run in ended:
+        row = JobRun.objects.filter(run_id=run.run_id, finished__isnull=True).first()
+        if row is None:  # the workflow recorded its end after all
+            continue
+        error = (f"The workflow was {run.status.replace('_', ' ')} on Temporal before it recorded its end "
+                 "(nothing it did after its last step is recorded).")
+        record_end(job=row.job, workflow_id=row.workflow_id, run_id=row.run_id, started=row.started,
+                   finished=run.closed_at or now, status=JobRun.Status.FAILED, summary={}, error=error)
+        closed += 1
+    return closed
+
+
+def evaluate_runs(now: datetime, closed: int = 0, ask_error: str = "") -> CheckResult:
     """Runs whose JobRun still says "running" long after their job should have ended, one alert per job."""
     from poradnia.contracts import JOBS
 
@@ -420,7 +474,10 @@ def evaluate_runs(now: datetime) -> CheckResult:
     limits = {job.id: job.max_run for job in JOBS}
     default = max(limits.values())
     running = JobRun.objects.filter(finished__isnull=True).order_by("started")
-    result = CheckResult("runs", {"running": running.count()}, prefixes=(RUN_STUCK_PREFIX,))
+    seen: dict[str, Any] = {"running": running.count(), "closed": closed}
+    if ask_error:  # Temporal could not be asked which runs ended: the stuck-run rule still holds
+        seen["ask_error"] = ask_error
+    result = CheckResult("runs", seen, prefixes=(RUN_STUCK_PREFIX,))
     stuck: dict[str, list[JobRun]] = {}
     for run in running:
         if now - run.started > limits.get(run.job, default):
@@ -500,6 +557,7 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
     """
     now = datetime.now(UTC)
     results: list[CheckResult] = []
+    client: Client | None = None
     try:
         client = await asyncio.wait_for(connect(), timeout=15)
     except Exception as exc:  # noqa: BLE001 - an unreachable Temporal is a finding, not a crash
@@ -509,9 +567,15 @@ async def run_round(connect: Callable[[], Awaitable[Client]], schedule_ids: list
         results.append(CheckResult("temporal", {"address": settings.TEMPORAL_ADDRESS},
                                    prefixes=(f"{WATCH_PREFIX}temporal",)))
         results += await _temporal_checks(client, schedule_ids, task_queue, now, to_thread)
+    closed, runs_error = 0, ""
+    if client is not None:
+        try:
+            closed = await to_thread(close_ended, await ended_runs(client, await to_thread(open_runs)), now)
+        except Exception as exc:  # noqa: BLE001 - the stuck-run check below still runs
+            runs_error = first_line(exc)
     results.append(await to_thread(evaluate_mail, now))
     results.append(await to_thread(evaluate_webhook, now))
-    results.append(await to_thread(evaluate_runs, now))
+    results.append(await to_thread(evaluate_runs, now, closed, runs_error))
     await to_thread(apply, results, now)
     delivery = await to_thread(deliver, now)
     return [r.line() for r in results] + [delivery], await to_thread(open_owned_alerts)

@@ -63,3 +63,64 @@ def test_the_watch_flags_runs_running_longer_than_their_job_allows() -> None:
     later = now + timedelta(minutes=5)
     apply([evaluate_runs(later)], later)
     assert Alert.objects.get(dedupe_key=f"{RUN_STUCK_PREFIX}court-session-parser").resolved_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_runs_terminated_or_timed_out_on_temporal_are_closed_by_the_next_watch_round(
+    temporal_client, task_queue: str, settings
+) -> None:
+    """No step of a terminated or timed-out workflow runs, so its JobRun said "running" until the stuck-run check,
+    hours later. The watch asks Temporal about open runs and closes those whose workflow ended."""
+    import asyncio
+    import uuid
+    from datetime import timedelta as td
+
+    from temporalio.client import Client, WorkflowExecutionStatus
+
+    from poradnia.monitoring.watch import run_round
+    from tests.support.dbthread import in_db_thread
+
+    settings.ADMINS = [("Ops", "ops@example.org")]
+
+    async def start(workflow: str, **options):  # no worker polls this queue: each stays running until ended
+        return await temporal_client.start_workflow(workflow, id=f"{workflow}-{uuid.uuid4().hex[:8]}",
+                                                    task_queue=task_queue, **options)
+
+    terminated = await start("CourtSessionSyncWorkflow")
+    timed_out = await start("EventRemindersWorkflow", execution_timeout=td(seconds=1))
+    still_running = await start("HealthCheckWorkflow")
+    rows = [("court-session-parser", terminated), ("event-reminders", timed_out), ("health-check", still_running)]
+
+    def record() -> None:
+        started = timezone.now() - td(minutes=1)
+        for job, handle in rows:
+            JobRun.objects.create(job=job, workflow_id=handle.id, run_id=handle.result_run_id, started=started)
+        JobRun.objects.create(job="retention", workflow_id="retention-manual-x", run_id="inline-abc", started=started)
+        JobRun.objects.create(job="retention", workflow_id="retention-gone", run_id=str(uuid.uuid4()), started=started)
+
+    await in_db_thread(record)
+    await terminated.terminate(reason="stopped by the operator")
+    for _ in range(50):
+        if (await timed_out.describe()).status == WorkflowExecutionStatus.TIMED_OUT:
+            break
+        await asyncio.sleep(0.2)
+
+    async def connect() -> Client:
+        return temporal_client
+
+    lines, _ = await run_round(connect, [], task_queue)
+    runs = await in_db_thread(lambda: {r.workflow_id: r for r in JobRun.objects.all()})
+    assert next(line for line in lines if line.startswith("runs:")) == (
+        "runs: ok: running: 3, closed as ended on Temporal: 2")
+    for handle, word in ((terminated, "terminated"), (timed_out, "timed out")):
+        run = runs[handle.id]
+        assert run.status == JobRun.Status.FAILED and run.finished is not None, run
+        assert run.error.startswith(f"The workflow was {word} on Temporal"), run.error
+    assert runs[still_running.id].finished is None  # Temporal still runs it
+    assert runs["retention-manual-x"].finished is None and runs["retention-gone"].finished is None  # nothing to ask
+    alerts = await in_db_thread(lambda: set(Alert.objects.filter(resolved_at__isnull=True)
+                                            .values_list("dedupe_key", flat=True)))
+    assert {"job:court-session-parser:failed", "job:event-reminders:failed"} <= alerts
+
+    lines, _ = await run_round(connect, [], task_queue)  # closed once: the next round finds nothing to close
+    assert next(line for line in lines if line.startswith("runs:")) == "runs: ok: running: 3"
