@@ -236,7 +236,25 @@ def _same_time(event: Event, row: SessionRow) -> bool:
 
 
 def _differs(session: CourtSession, row: SessionRow) -> bool:
-    return not _same_time(session.event, row) or plain_text(session) != row.description
+    if not _same_time(session.event, row):
+        return True
+    return plain_text(session) != row.description and not _result_in_stored_text(session, row)
+
+
+def _result_in_stored_text(session: CourtSession, row: SessionRow) -> bool:
+    """The session was stored before results were read apart: its text is the row's with the court's result
+    run into the subject line. Not a change of the hearing: the result is recorded and told as a result.
+    """
+    if session.outcome or not row.outcome:
+        return False
+    stored, current = plain_text(session).split("\n"), row.description.split("\n")
+    if len(stored) != len(current):
+        return False
+    result = " ".join(row.outcome.split())
+    for old, new in zip(stored, current, strict=True):
+        if old != new and (not old.startswith(new) or result not in " ".join(old[len(new):].split())):
+            return False
+    return True
 
 
 def _new_outcome(session: CourtSession, row: SessionRow, today: date) -> bool:
@@ -589,7 +607,8 @@ def _outcome(ctx: SyncContext, court_case: CourtCase, session_id: int, row: Sess
     session = CourtSession.objects.select_related("event").get(pk=session_id)
     if not _new_outcome(session, row, ctx.today):
         return
-    description = plain_text(session)
+    # The row's text where the stored one still carries the result inside it (stored before results were read).
+    description = row.description if _result_in_stored_text(session, row) else plain_text(session)
     judgment_url = row.judgment_url or session.judgment_url
     link_only = row.outcome == session.outcome  # the same result, its judgment published since
     _bump(session, outcome=row.outcome, judgment_url=judgment_url, outcome_seen_at=ctx.now)

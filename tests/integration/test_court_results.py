@@ -438,3 +438,48 @@ def test_every_result_template_renders_in_both_languages(language: str) -> None:
             assert f"{DOC}{QUASHED[4]}" in body and "SYGNATURA" in body and "Uchylono decyzję" in body
         assert "Sala: &lt;1&gt;" in message.html_body or base.endswith("_judgment")  # court text is escaped
         assert ("wynik" if language == "pl" else "result") in (message.subject + message.body).lower()
+
+
+def test_a_hearing_stored_with_its_result_in_the_subject_is_told_the_result_not_a_change(
+    court_page: StandIn, original: bytes, smtp: SmtpReceiver
+) -> None:
+    """Before results were read apart, the result was run into the subject line of the event's text. On the first
+    night after the upgrade such a hearing must get the result e-mail, not a false "changed" one."""
+    lawyer = make_case("Sprzed aktualizacji", staff=1)
+    track(lawyer.case, KEY, QUASHED[0])
+    run = inline_runner()
+    court_page.set_page(KEY, pagecopies.without_results(original))
+    run(days_after(QUASHED, -1))
+    session = session_of(QUASHED[0], lawyer)
+    clean = session.event.text
+    subject = next(line for line in clean.split("\n") if line.startswith("Przedmiot / Wynik: "))
+    legacy = clean.replace(subject, f"{subject} {QUASHED[3]}")  # as the earlier parser collapsed the cell
+    Event.objects.filter(pk=session.event_id).update(text=legacy)
+    start = len(smtp.messages)
+
+    court_page.set_page(KEY, pagecopies.without_link(original, *QUASHED[:2]))
+    night = run(days_after(QUASHED, 0))  # the evening of the hearing: still listed
+    assert (night.sessions_updated, night.outcomes_recorded, night.emails_sent) == (0, 1, 1)
+    session = session_of(QUASHED[0], lawyer)
+    assert session.outcome == QUASHED[3] and session.event.text == event_text(QUASHED, QUASHED[3]) + clean
+    assert [" ".join(m.subject.split()) for m in smtp.messages[start:]] == [
+        f"[Poradnia #{lawyer.case.pk}] Wynik: {QUASHED[0]} – {QUASHED[3]} (posiedzenie 30.11.2021 08:45)"]
+    assert list(CourtSessionChange.objects.values_list("kind", flat=True)) == ["created", "outcome"]
+    again = run(days_after(QUASHED, 1))
+    assert (again.sessions_updated, again.outcomes_recorded, again.emails_sent) == (0, 0, 0)
+
+
+def test_a_subject_that_really_changed_is_still_a_change(court_page: StandIn, original: bytes,
+                                                         smtp: SmtpReceiver) -> None:
+    """The rule above only forgives the result run into the subject: other text after it is a change."""
+    lawyer = make_case("Zmiana tekstu", staff=1)
+    track(lawyer.case, KEY, QUASHED[0])
+    run = inline_runner()
+    court_page.set_page(KEY, pagecopies.without_results(original))
+    run(days_after(QUASHED, -1))
+    session = session_of(QUASHED[0], lawyer)
+    subject = next(line for line in session.event.text.split("\n") if line.startswith("Przedmiot / Wynik: "))
+    Event.objects.filter(pk=session.event_id).update(text=session.event.text.replace(subject, f"{subject} dawniej"))
+    court_page.set_page(KEY, pagecopies.without_link(original, *QUASHED[:2]))
+    night = run(days_after(QUASHED, 0))  # the evening of the hearing: still listed
+    assert (night.sessions_updated, night.outcomes_recorded) == (1, 1)
