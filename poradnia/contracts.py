@@ -68,7 +68,14 @@ def first_line(exc: BaseException) -> str:
 
 
 class InvalidTimestamp(ValueError):
-    """A timestamp that is not ISO 8601 or lacks its UTC offset."""
+    """A timestamp that is not ISO 8601, lacks its UTC offset or lies outside a window.
+
+    ``reason`` ("format", "offset", "window") lets a form word the refusal in its reader's language.
+    """
+
+    def __init__(self, message: str, reason: str = "format") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def parse_aware(value: str, name: str = "time") -> datetime:
@@ -78,7 +85,7 @@ def parse_aware(value: str, name: str = "time") -> datetime:
     except (TypeError, ValueError):
         raise InvalidTimestamp(f"{name} {value!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
-        raise InvalidTimestamp(f"{name} {value!r} needs a UTC offset, e.g. 2025-06-01T08:00:00+02:00")
+        raise InvalidTimestamp(f"{name} {value!r} needs a UTC offset, e.g. 2025-06-01T08:00:00+02:00", "offset")
     return moment
 
 

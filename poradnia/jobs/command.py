@@ -79,7 +79,7 @@ def bounded_now(value: str, name: str = "--now", *, real_now: datetime | None = 
     if not inside:
         raise InvalidTimestamp(f"{name} {value!r} is outside the allowed window: from {past:g} days before to "
                                f"{ahead:g} days after the real time ({real:%Y-%m-%d %H:%M} UTC); "
-                               "see RUN_NOW_MAX_PAST_DAYS and RUN_NOW_MAX_FUTURE_DAYS")
+                               "see RUN_NOW_MAX_PAST_DAYS and RUN_NOW_MAX_FUTURE_DAYS", "window")
     return moment
 
 

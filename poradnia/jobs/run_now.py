@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
@@ -49,10 +50,20 @@ def input_fields(job: Job) -> set[str]:
 
 
 def validate_now(value: str) -> None:
+    """The command's rules (``bounded_now``), each refusal worded for the form's reader."""
     try:
         bounded_now(value, "now")
     except InvalidTimestamp as exc:
-        raise forms.ValidationError(gettext("This moment cannot be used: %(error)s") % {"error": exc}) from None
+        if exc.reason == "offset":
+            message = gettext("Give the offset from UTC too, e.g. %(example)s.")
+        elif exc.reason == "window":
+            message = gettext("This moment is outside the allowed window: from %(past)s days before to %(ahead)s "
+                              "days after now (RUN_NOW_MAX_PAST_DAYS, RUN_NOW_MAX_FUTURE_DAYS).")
+        else:
+            message = gettext("This is not a date and time: write it as %(example)s.")
+        raise forms.ValidationError(message % {
+            "example": "2026-12-09T10:00+01:00", "past": number_format(f"{settings.RUN_NOW_MAX_PAST_DAYS:g}"),
+            "ahead": number_format(f"{settings.RUN_NOW_MAX_FUTURE_DAYS:g}")}) from None
 
 
 class RunForm(forms.Form):

@@ -52,7 +52,12 @@ def test_the_form_offers_the_jobs_own_options(client, operator) -> None:
     assert client.get(f"{PAGE}run/someone-elses-workflow/").status_code == 404
 
     bad = client.post(run_url("event-reminders"), {"now": "2026-12-02T06:00"})  # no offset
-    assert bad.status_code == 200 and "needs a UTC offset" in bad.content.decode()
+    assert bad.status_code == 200 and "Podaj też przesunięcie względem UTC, np. 2026-12-09T10:00+01:00." in (
+        bad.content.decode())
+    assert "Give the offset from UTC too" in client.post(run_url("event-reminders"), {"now": "2026-12-02T06:00"},
+                                                         HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    garbled = client.post(run_url("event-reminders"), {"now": "wczoraj"}).content.decode()
+    assert "To nie jest data i godzina: zapisz ją jako 2026-12-09T10:00+01:00." in garbled
     assert LogEntry.objects.count() == 0
 
     form = RunForm(find_job("court-session-parser"), {"parser_key": "WSA_Opole", "dry_run": "on"})
@@ -75,7 +80,8 @@ def test_a_now_outside_the_window_around_the_real_clock_is_refused_with_one_line
     client.force_login(operator)
     response = client.post(run_url("retention"), {"now": value})
     page = response.content.decode()
-    assert response.status_code == 200 and "is outside the allowed window: from 31 days before to 1 days after" in page
+    assert response.status_code == 200 and (
+        "Ta chwila wykracza poza dozwolone okno wokół chwili obecnej (dni wstecz: 31, dni naprzód: 1;" in page), page
     assert LogEntry.objects.count() == 0
     inside = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     assert RunForm(find_job("retention"), {"now": inside}).is_valid()
