@@ -90,3 +90,6 @@ class CourtSessionChangeAdmin(admin.ModelAdmin):
     search_fields = ("signature", "court_case__signature_key", "workflow_id")
     date_hierarchy = "created"
     raw_id_fields = ("court_session", "court_case")
+
+    def has_add_permission(self, request, obj=None) -> bool:  # the parser writes the history, nobody else
+        return False

@@ -11,8 +11,15 @@ from poradnia.dates import short_datetime
 from .models import HealthCheck
 
 
+class SystemRecordAdmin(admin.ModelAdmin):
+    """Rows the jobs and the watch write: read and deleted in the admin, never added by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(HealthCheck)
-class HealthCheckAdmin(admin.ModelAdmin):
+class HealthCheckAdmin(SystemRecordAdmin):
     list_display = ("created", "db_ok", "db_ms", "temporal_ok", "temporal_ms", "error")
     list_filter = ("db_ok", "temporal_ok")
     date_hierarchy = "created"
@@ -50,7 +57,7 @@ from .runsummary import figures  # noqa: E402
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(SystemRecordAdmin):
     list_display = ("job", "status", "started", "finished", "workflow_id", "web_ui")
     list_filter = ("job", "status")
     search_fields = ("workflow_id", "run_id", "error")
@@ -74,7 +81,7 @@ class JobRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(SystemRecordAdmin):
     list_display = ("shown_title", "severity", "active", "first_seen", "last_seen", "occurrences", "email_count",
                     "resolved_at")
     list_filter = ("severity", ("resolved_at", admin.EmptyFieldListFilter))
@@ -105,7 +112,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(CourtPageStat)
-class CourtPageStatAdmin(admin.ModelAdmin):
+class CourtPageStatAdmin(SystemRecordAdmin):
     """Rows per court per run: filter by court to see its history and a parser's drift."""
 
     list_display = ("court", "created", "source", "ok", "rows_seen", "tracked_rows", "bad_rows", "error")
@@ -118,7 +125,7 @@ from .statuslines import check_name  # noqa: E402
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(SystemRecordAdmin):
     list_display = ("key", "status", "attempts", "created", "next_attempt_at", "sent_at", "last_error")
     list_filter = ("status",)
     search_fields = ("key", "alert_key")
@@ -127,7 +134,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WatchCheck)
-class WatchCheckAdmin(admin.ModelAdmin):
+class WatchCheckAdmin(SystemRecordAdmin):
     """The watch's latest line per check (manage.py watch), worded in the reader's language."""
 
     list_display = ("shown_name", "ok", "checked_at", "shown_line")

@@ -191,7 +191,9 @@ class WatchCheck(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.shown_line()
+        from .statuslines import check_name
+
+        return check_name(self.name)
 
     def shown_line(self, language: str | None = None) -> str:
         """The line in ``language`` (the active one by default); a row recorded before ``details``: as stored."""

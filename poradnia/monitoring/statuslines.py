@@ -49,20 +49,26 @@ def summary(name: str, facts: Mapping[str, Any]) -> str:
     return worder(facts) if worder else ", ".join(f"{k}={v}" for k, v in facts.items())
 
 
-def line(name: str, state: str, facts: Mapping[str, Any], titles: Sequence[str] = (), *, label: str = "") -> str:
-    """``<label>: <state>: <summary> | <finding> | ...`` in the active language (label: the check's id)."""
-    text = f"{label or name}: {STATES.get(state, state)}: {summary(name, facts)}"
+def line(name: str, state: str, facts: Mapping[str, Any], titles: Sequence[str] = ()) -> str:
+    """``<check id>: <state>: <summary> | <finding> | ...`` in the active language: what the command prints."""
+    return f"{name}: {said(name, state, facts, titles)}"
+
+
+def said(name: str, state: str, facts: Mapping[str, Any], titles: Sequence[str] = ()) -> str:
+    """``<state>: <summary> | <finding> | ...`` in the active language (the check is named beside it)."""
+    text = f"{STATES.get(state, state)}: {summary(name, facts)}"
     return text + "".join(f" | {title}" for title in titles)
 
 
 def worded_line(name: str, details: Mapping[str, Any], language: str | None = None) -> str:
-    """A recorded check (``WatchCheck.details``) as a person reads it, in ``language`` or the active one."""
+    """A recorded check (``WatchCheck.details``) as a person reads it beside the check's name, in ``language``
+    or the active one."""
     from .alerts import worded_title_of
 
     with translation.override(language or translation.get_language()):
         titles = [worded_title_of(f.get("kind", ""), f.get("facts", {}), f.get("title", ""))
                   for f in details.get("findings", [])]
-        return line(name, details.get("state", "ok"), details.get("facts", {}), titles, label=check_name(name))
+        return said(name, details.get("state", "ok"), details.get("facts", {}), titles)
 
 
 def _temporal(facts: Mapping[str, Any]) -> str:

@@ -206,3 +206,13 @@ def test_permissions_are_picked_by_their_polish_names(admin_client: DjangoClient
     assert "Uwierzytelnienie i autoryzacja | grupa | podgląd" in polish, sorted(polish)  # Django's own apps too
     assert not [o for o in polish if "Can " in o]
     assert "Court sessions | court session | add" in options("en")
+
+
+@pytest.mark.django_db
+def test_records_the_system_writes_are_not_added_by_hand(admin_client: DjangoClient) -> None:
+    """The jobs, the watch and the parser write these rows; an "Add" button for them only misleads."""
+    for model in ("monitoring/jobrun", "monitoring/alert", "monitoring/watchcheck", "monitoring/healthcheck",
+                  "monitoring/courtpagestat", "monitoring/webhookdelivery", "judgements/courtsessionchange"):
+        assert admin_client.get(f"/admin/{model}/add/").status_code == 403, model
+        assert f'href="/admin/{model}/add/"' not in fetch(admin_client, "/admin/", "pl"), model
+    assert admin_client.get("/admin/judgements/courtcase/add/").status_code == 200  # what staff do add
