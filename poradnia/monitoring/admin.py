@@ -1,14 +1,27 @@
+import json
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from poradnia.dates import short_datetime
 
-from .models import HealthCheck
+from .alerts import worded_message, worded_title
+from .models import Alert, CourtPageStat, HealthCheck, JobRun, WatchCheck, WebhookDelivery
+from .runsummary import figures
+from .statuslines import check_name
+
+
+def folded_record(stored: Any) -> str:
+    """What a row keeps as data (English field names, as the Web UI shows them), folded under the worded view."""
+    return format_html('<details><summary>{}</summary><pre class="raw-record">{}</pre></details>',
+                       gettext("as stored"), json.dumps(stored, indent=2, ensure_ascii=False))
 
 
 class SystemRecordAdmin(admin.ModelAdmin):
@@ -46,16 +59,6 @@ class HealthCheckAdmin(SystemRecordAdmin):
         return super().changelist_view(request, extra_context)
 
 
-import json  # noqa: E402
-
-from django.template.loader import render_to_string  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-
-from .alerts import worded_message, worded_title  # noqa: E402
-from .models import Alert, CourtPageStat, JobRun  # noqa: E402
-from .runsummary import figures  # noqa: E402
-
-
 @admin.register(JobRun)
 class JobRunAdmin(SystemRecordAdmin):
     list_display = ("job", "status", "started", "finished", "workflow_id", "web_ui")
@@ -72,8 +75,7 @@ class JobRunAdmin(SystemRecordAdmin):
     @admin.display(description=_("summary"))
     def record(self, obj: JobRun) -> str:
         """The result as stored, for support: the contract's field names, as the Web UI shows them."""
-        return format_html('<details><summary>{}</summary><pre class="raw-record">{}</pre></details>',
-                           gettext("as stored"), json.dumps(obj.summary, indent=2, ensure_ascii=False))
+        return folded_record(obj.summary)
 
     @admin.display(description=_("Web UI"))
     def web_ui(self, obj: JobRun) -> str:
@@ -106,9 +108,7 @@ class AlertAdmin(SystemRecordAdmin):
 
     @admin.display(description=_("record"))
     def record(self, obj: Alert) -> str:
-        stored = {"title": obj.title, "message": obj.message, "kind": obj.kind, "facts": obj.facts}
-        return format_html('<details><summary>{}</summary><pre class="raw-record">{}</pre></details>',
-                           gettext("as stored"), json.dumps(stored, indent=2, ensure_ascii=False))
+        return folded_record({"title": obj.title, "message": obj.message, "kind": obj.kind, "facts": obj.facts})
 
 
 @admin.register(CourtPageStat)
@@ -118,10 +118,6 @@ class CourtPageStatAdmin(SystemRecordAdmin):
     list_display = ("court", "created", "source", "ok", "rows_seen", "tracked_rows", "bad_rows", "error")
     list_filter = ("court", "source", "ok")
     date_hierarchy = "created"
-
-
-from .models import WatchCheck, WebhookDelivery  # noqa: E402
-from .statuslines import check_name  # noqa: E402
 
 
 @admin.register(WebhookDelivery)

@@ -135,19 +135,26 @@ def _worded(kind: str, facts: Mapping[str, object] | None, title: str, message: 
     """The title and message in the e-mail's language, or ``language`` (plain text: HTML escapes them)."""
     context = {"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}
     with translation.override(language or date_language()):  # the facts' moments in the same language
-        return (_title(context, language),
-                localised_template(TEMPLATES, "message.txt", language).render(context).strip())
+        return _render(context, "title.txt", language), _render(context, "message.txt", language)
 
 
-def _title(context: Mapping[str, object], language: str | None) -> str:
-    return " ".join(localised_template(TEMPLATES, "title.txt", language).render(dict(context)).split())
+def _render(context: Mapping[str, object], name: str, language: str | None) -> str:
+    """``title.txt`` folded to one line, ``message.txt`` as written."""
+    text = localised_template(TEMPLATES, name, language).render(dict(context))
+    return " ".join(text.split()) if name == "title.txt" else text.strip()
+
+
+def _in_readers_language(name: str, kind: str, facts: Mapping[str, object] | None, title: str, message: str,
+                         language: str | None) -> str:
+    """One of the alert's texts in ``language``, or the active one (the admin's reader's)."""
+    lang = (language or translation.get_language() or email_language()).split("-")[0]
+    with translation.override(lang):
+        return _render({"kind": kind, "facts": dict(facts or {}), "title": title, "message": message}, name, lang)
 
 
 def worded_title_of(kind: str, facts: Mapping[str, object] | None, title: str, language: str | None = None) -> str:
     """An alert's title from its kind and facts, in ``language`` (the active one by default)."""
-    lang = (language or translation.get_language() or email_language()).split("-")[0]
-    with translation.override(lang):
-        return _title({"kind": kind, "facts": dict(facts or {}), "title": title, "message": ""}, lang)
+    return _in_readers_language("title.txt", kind, facts, title, "", language)
 
 
 def worded_title(alert: Alert, language: str | None = None) -> str:
@@ -157,8 +164,7 @@ def worded_title(alert: Alert, language: str | None = None) -> str:
 
 def worded_message(alert: Alert, language: str | None = None) -> str:
     """The alert's message as its e-mail words it, in ``language`` (the active one by default): its admin page."""
-    lang = (language or translation.get_language() or email_language()).split("-")[0]
-    return _worded(alert.kind, alert.facts, alert.title, alert.message, lang)[1]
+    return _in_readers_language("message.txt", alert.kind, alert.facts, alert.title, alert.message, language)
 
 
 def resolve_alert(key: str, *, now: datetime) -> bool:

@@ -18,6 +18,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .models import JobRun
+
 LABELS = {
     "status": _("result"),
     "courts_total": _("courts to read"), "courts_succeeded": _("courts read"), "courts_failed": _("courts failed"),
@@ -48,8 +50,6 @@ class Figure:
 
 
 def _word(value: Any) -> str:
-    from .models import JobRun
-
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if value is None:

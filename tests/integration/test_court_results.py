@@ -440,21 +440,26 @@ def test_every_result_template_renders_in_both_languages(language: str) -> None:
         assert ("wynik" if language == "pl" else "result") in (message.subject + message.body).lower()
 
 
-def test_a_hearing_stored_with_its_result_in_the_subject_is_told_the_result_not_a_change(
-    court_page: StandIn, original: bytes, smtp: SmtpReceiver
-) -> None:
-    """Before results were read apart, the result was run into the subject line of the event's text. On the first
-    night after the upgrade such a hearing must get the result e-mail, not a false "changed" one."""
-    lawyer = make_case("Sprzed aktualizacji", staff=1)
+def listed_with_subject_suffix(run: Runner, court_page: StandIn, original: bytes, lawyer: Tracked,
+                               suffix: str) -> str:
+    """QUASHED listed the day before its hearing, its stored subject line then given ``suffix``; the clean text."""
     track(lawyer.case, KEY, QUASHED[0])
-    run = inline_runner()
     court_page.set_page(KEY, pagecopies.without_results(original))
     run(days_after(QUASHED, -1))
     session = session_of(QUASHED[0], lawyer)
     clean = session.event.text
     subject = next(line for line in clean.split("\n") if line.startswith("Przedmiot / Wynik: "))
-    legacy = clean.replace(subject, f"{subject} {QUASHED[3]}")  # as the earlier parser collapsed the cell
-    Event.objects.filter(pk=session.event_id).update(text=legacy)
+    Event.objects.filter(pk=session.event_id).update(text=clean.replace(subject, f"{subject} {suffix}"))
+    return clean
+
+
+def test_a_hearing_stored_with_its_result_in_the_subject_is_told_the_result_not_a_change(
+    court_page: StandIn, original: bytes, smtp: SmtpReceiver
+) -> None:
+    """Before results were read apart, the result was run into the subject line of the event's text. On the first
+    night after the upgrade such a hearing must get the result e-mail, not a false "changed" one."""
+    lawyer, run = make_case("Sprzed aktualizacji", staff=1), inline_runner()
+    clean = listed_with_subject_suffix(run, court_page, original, lawyer, QUASHED[3])  # as the earlier parser did
     start = len(smtp.messages)
 
     court_page.set_page(KEY, pagecopies.without_link(original, *QUASHED[:2]))
@@ -472,14 +477,8 @@ def test_a_hearing_stored_with_its_result_in_the_subject_is_told_the_result_not_
 def test_a_subject_that_really_changed_is_still_a_change(court_page: StandIn, original: bytes,
                                                          smtp: SmtpReceiver) -> None:
     """The rule above only forgives the result run into the subject: other text after it is a change."""
-    lawyer = make_case("Zmiana tekstu", staff=1)
-    track(lawyer.case, KEY, QUASHED[0])
-    run = inline_runner()
-    court_page.set_page(KEY, pagecopies.without_results(original))
-    run(days_after(QUASHED, -1))
-    session = session_of(QUASHED[0], lawyer)
-    subject = next(line for line in session.event.text.split("\n") if line.startswith("Przedmiot / Wynik: "))
-    Event.objects.filter(pk=session.event_id).update(text=session.event.text.replace(subject, f"{subject} dawniej"))
+    lawyer, run = make_case("Zmiana tekstu", staff=1), inline_runner()
+    listed_with_subject_suffix(run, court_page, original, lawyer, "dawniej")
     court_page.set_page(KEY, pagecopies.without_link(original, *QUASHED[:2]))
     night = run(days_after(QUASHED, 0))  # the evening of the hearing: still listed
     assert (night.sessions_updated, night.outcomes_recorded) == (1, 1)
